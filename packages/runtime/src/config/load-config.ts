@@ -1,0 +1,190 @@
+import { ConfigError, type ConfigProblem, invalidValue } from "./config-error.js";
+import { fileSettings } from "./config-file.js";
+import { closestKey, isSecretKey } from "./key-names.js";
+import {
+  ignoredReason,
+  isSchemaKey,
+  KNOWN_KEYS,
+  LEGACY_ALIASES,
+  SCHEMA,
+  SCHEMA_KEYS,
+  type SchemaKey,
+  type SchemaValue,
+} from "./schema.js";
+import { codeSettings, environmentSettings, originOf, type RawSetting } from "./sources.js";
+import type {
+  ConfigEntry,
+  ConfigInput,
+  ConfigSourceKind,
+  DubboConfig,
+  DubboConfigInput,
+  LoadedConfig,
+} from "./types.js";
+import { rawToText, type ValueParser } from "./value-parsers.js";
+
+/** Options for {@link loadConfig}; every field is optional. */
+export interface LoadConfigOptions {
+  /** Configuration given in code, the highest-precedence source (see {@link ConfigInput} and {@link DubboConfigInput}). */
+  readonly code?: ConfigInput | DubboConfigInput;
+  /** Environment variables to read; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Directory to resolve `DUBBO_CONFIG_FILE` against and to look for `dubbo.properties`/`dubbo.yaml` in; defaults to `process.cwd()`. */
+  readonly cwd?: string;
+}
+
+const MASK = "******";
+
+interface Resolved {
+  readonly value: unknown;
+  readonly setting?: RawSetting;
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined) return "";
+  if (Array.isArray(value)) return value.join(",");
+  return String(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function describeKey(setting: RawSetting): string {
+  return setting.writtenKey === setting.key || setting.source === "environment"
+    ? setting.key
+    : `${setting.writtenKey} (${setting.key})`;
+}
+
+/**
+ * Loads the configuration from code, environment variables, the configuration file and the defaults (highest
+ * precedence first), per key. Keys are accepted in kebab-case and camelCase; values are validated only for the
+ * winning source. Ignored Dubbo Java keys and unknown `dubbo.*` keys produce one warning each.
+ *
+ * Synchronous and free of side effects apart from reading the configuration file; nothing is printed.
+ *
+ * @throws {ConfigError} when any effective value is invalid or the configuration file cannot be used; all problems
+ *   are reported in that one error.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const code = codeSettings(options.code as ConfigInput | undefined);
+  const environment = environmentSettings(env);
+  const file = fileSettings(env, cwd);
+  const problems: ConfigProblem[] = [...code.problems, ...file.problems];
+  const warnings: string[] = [...environment.warnings, ...file.warnings];
+
+  // Per supported key: the settings of the highest-precedence source that sets it, direct key before legacy alias.
+  const winners = new Map<SchemaKey, { setting: RawSetting; parse: ValueParser<unknown> }>();
+  const extras = new Map<string, { setting: RawSetting; note: string }>();
+  const sources = [code.settings, environment.settings, file.settings];
+  for (const settings of sources) {
+    const found = new Map<SchemaKey, { setting: RawSetting; parse: ValueParser<unknown>; legacy: boolean }>();
+    for (const setting of settings) {
+      const legacy = LEGACY_ALIASES[setting.key];
+      if (isSchemaKey(setting.key)) {
+        found.set(setting.key, { setting, parse: SCHEMA[setting.key].parse, legacy: false });
+      } else if (legacy !== undefined) {
+        if (found.get(legacy.target)?.legacy === false) continue;
+        found.set(legacy.target, { setting, parse: legacy.parse, legacy: true });
+      } else if (!extras.has(setting.key)) {
+        const reason = ignoredReason(setting.key);
+        const where = originOf(setting);
+        if (reason !== undefined) {
+          warnings.push(`ignored ${describeKey(setting)} from ${where}: ${reason}`);
+          extras.set(setting.key, { setting, note: `ignored: ${reason}` });
+        } else {
+          const suggestion = closestKey(setting.key, KNOWN_KEYS);
+          warnings.push(
+            `unknown key ${describeKey(setting)} from ${where} is ignored` +
+              (suggestion === undefined ? "" : `; did you mean ${suggestion}?`),
+          );
+          extras.set(setting.key, { setting, note: "unknown key, ignored" });
+        }
+      }
+    }
+    for (const [key, winner] of found) if (!winners.has(key)) winners.set(key, winner);
+  }
+
+  const resolved = new Map<SchemaKey, Resolved>();
+  for (const key of SCHEMA_KEYS) {
+    const winner = winners.get(key);
+    if (winner === undefined) {
+      resolved.set(key, { value: SCHEMA[key].defaultValue });
+      continue;
+    }
+    const result = winner.parse(winner.setting.value);
+    if (result.ok) {
+      resolved.set(key, { value: result.value, setting: winner.setting });
+    } else {
+      const { setting } = winner;
+      problems.push(
+        invalidValue(setting.key, rawToText(setting.value), setting.source, originOf(setting), result.reason),
+      );
+    }
+  }
+  const [firstProblem, ...otherProblems] = problems;
+  if (firstProblem !== undefined) throw new ConfigError([firstProblem, ...otherProblems]);
+
+  const get = <K extends SchemaKey>(key: K): SchemaValue<K> => resolved.get(key)?.value as SchemaValue<K>;
+  const values: DubboConfig = deepFreeze({
+    application: {
+      name: get("dubbo.application.name"),
+      version: get("dubbo.application.version"),
+      qosEnable: get("dubbo.application.qos-enable"),
+      qosHost: get("dubbo.application.qos-host"),
+      qosPort: get("dubbo.application.qos-port"),
+      qosAcceptForeignIp: get("dubbo.application.qos-accept-foreign-ip"),
+      qosAcceptForeignIpWhitelist: get("dubbo.application.qos-accept-foreign-ip-whitelist"),
+      qosAnonymousAccessPermissionLevel: get("dubbo.application.qos-anonymous-access-permission-level"),
+      qosAnonymousAllowCommands: get("dubbo.application.qos-anonymous-allow-commands"),
+      shutdownDelay: get("dubbo.application.shutdown-delay"),
+    },
+    registry: { address: get("dubbo.registry.address") },
+    protocol: {
+      name: get("dubbo.protocol.name"),
+      host: get("dubbo.protocol.host"),
+      port: get("dubbo.protocol.port"),
+      maxConnectionAge: get("dubbo.protocol.max-connection-age"),
+      maxMessageSize: get("dubbo.protocol.max-message-size"),
+    },
+    consumer: {
+      timeout: get("dubbo.consumer.timeout"),
+      retries: get("dubbo.consumer.retries"),
+      meshEnable: get("dubbo.consumer.mesh-enable"),
+    },
+    service: { shutdown: { wait: get("dubbo.service.shutdown.wait") } },
+    tri: { resolveFallbackToDefault: get("dubbo.tri.resolve-fallback-to-default") },
+  });
+
+  const entries: ConfigEntry[] = [];
+  const mask = (key: string, text: string): string => (isSecretKey(key) ? MASK : text);
+  const entry = (key: string, value: string, source: ConfigSourceKind, detail: string | undefined): ConfigEntry =>
+    detail === undefined ? { key, value: mask(key, value), source } : { key, value: mask(key, value), source, detail };
+  for (const key of SCHEMA_KEYS) {
+    const { value, setting } = resolved.get(key) ?? { value: undefined };
+    if (setting === undefined) {
+      entries.push(entry(key, formatValue(value), "default", SCHEMA[key].defaultDetail));
+    } else {
+      const via = setting.key === key ? undefined : `via ${setting.key}`;
+      const detail = [setting.location, via].filter((part) => part !== undefined).join(", ");
+      entries.push(entry(key, formatValue(value), setting.source, detail === "" ? undefined : detail));
+    }
+  }
+  for (const [key, { setting, note }] of extras) {
+    const detail = setting.location === undefined ? note : `${note}; ${setting.location}`;
+    entries.push(entry(key, rawToText(setting.value), setting.source, detail));
+  }
+  deepFreeze(entries);
+
+  const loaded: LoadedConfig = {
+    values,
+    warnings: Object.freeze(warnings),
+    describe: () => entries.map((e) => ({ ...e })),
+  };
+  return file.file === undefined ? loaded : { ...loaded, file: file.file };
+}
