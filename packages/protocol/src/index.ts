@@ -1,0 +1,17 @@
+/**
+ * @dubbo-mesh/protocol — the wire: Triple HTTP unary beside connect's gRPC, gRPC-web and Connect; header names,
+ * content types, timeouts, status mapping and error bodies live here and nowhere else.
+ */
+export { Code, ConnectError } from "@connectrpc/connect";
+export * as health from "./gen/grpc/health/v1/health_pb.js";
+export {
+  contentTypeJson,
+  contentTypeProto,
+  parseContentType as parseTripleContentType,
+} from "./protocol-triple/content-type.js";
+export { codeToString, errorFromJsonBytes, errorToJsonBytes } from "./protocol-triple/error-json.js";
+export { createHandlerFactory as createTripleHandlerFactory } from "./protocol-triple/handler-factory.js";
+export * from "./protocol-triple/headers.js";
+export { codeFromHttpStatus, codeToHttpStatus } from "./protocol-triple/http-status.js";
+export { parseTimeout as parseTripleTimeout } from "./protocol-triple/parse-timeout.js";
+export { createTransport as createTripleTransport, type TripleTransportOptions } from "./protocol-triple/transport.js";

@@ -1,0 +1,32 @@
+/**
+ * Header names of the Triple protocol, in the lower case that HTTP/2 requires.
+ * Every other file reads header names from here; none spells them itself.
+ */
+
+/** Version of the service the caller wants (`@DubboService(…, { version })`). */
+export const headerServiceVersion = "tri-service-version";
+/** Group of the service the caller wants (`@DubboService(…, { group })`). */
+export const headerServiceGroup = "tri-service-group";
+/** Triple HTTP unary deadline in milliseconds, as Dubbo Java and dubbo-js send it. */
+export const headerServiceTimeout = "tri-service-timeout";
+/** The same deadline as dubbo-go's Triple dialect names it. */
+export const headerTripleTimeoutMs = "triple-timeout-ms";
+/** Triple protocol version the caller speaks. */
+export const headerProtocolVersion = "tri-protocol-version";
+/** dubbo-go's spelling of the protocol version header. */
+export const headerTripleProtocolVersion = "triple-protocol-version";
+/** Application name of the caller, for logs and metrics on the provider. */
+export const headerConsumerAppName = "tri-consumer-appname";
+/** The gRPC deadline header (`grpc-timeout: 200m`). */
+export const headerGrpcTimeout = "grpc-timeout";
+/** HTTP content type. */
+export const headerContentType = "content-type";
+/** HTTP content encoding of a Triple unary body. */
+export const headerContentEncoding = "content-encoding";
+/** Encodings a Triple unary caller accepts in the response. */
+export const headerAcceptEncoding = "accept-encoding";
+/** Length of a Triple unary body. */
+export const headerContentLength = "content-length";
+
+/** The Triple protocol version this implementation speaks. */
+export const tripleProtocolVersion = "1.0.0";

@@ -1,0 +1,51 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+
+const preface = Buffer.from("PRI * HTTP/2.0\r\n");
+
+/** The HTTP/1.1 and HTTP/2 servers behind one port, plus the TCP listener that sorts connections between them. */
+export interface DualServer {
+  readonly tcp: net.Server;
+  readonly h1: http.Server;
+  readonly h2: http2.Http2Server;
+}
+
+type Listener = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
+
+/**
+ * Creates a listener that serves cleartext HTTP/2 with prior knowledge (h2c, what every gRPC client speaks) and
+ * HTTP/1.1 (Triple HTTP unary, curl) on the same port: it reads the first bytes of each connection and hands it to
+ * the HTTP/2 server when they are the HTTP/2 connection preface, to the HTTP/1.1 server otherwise.
+ */
+export function createDualServer(listener: Listener, h2Options: http2.ServerOptions = {}): DualServer {
+  const h2 = http2.createServer(h2Options, listener);
+  const h1 = http.createServer(listener);
+  const tcp = net.createServer((socket) => {
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, preface.length);
+      const isH2 = head.subarray(0, n).equals(preface.subarray(0, n));
+      if (isH2 && head.length < preface.length) return; // could still be either: read on
+      socket.off("data", onData);
+      socket.off("error", onEarlyError);
+      socket.pause();
+      socket.unshift(head);
+      if (isH2) {
+        // The HTTP/2 session reads what was unshifted on the next tick; resuming now would drop it.
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    const onEarlyError = () => socket.destroy();
+    socket.on("data", onData);
+    socket.on("error", onEarlyError);
+  });
+  return { tcp, h1, h2 };
+}

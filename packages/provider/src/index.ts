@@ -1,0 +1,6 @@
+/**
+ * @dubbo-mesh/provider — serving: one port for gRPC and Triple over HTTP/2 and HTTP/1.1, routing by
+ * (service, version, group), graceful drain.
+ */
+export { type CallInfo, callInfo } from "./call-info.js";
+export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";

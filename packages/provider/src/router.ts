@@ -1,0 +1,59 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
+import {
+  createUniversalServiceHandlers,
+  type UniversalHandler,
+  type UniversalHandlerOptions,
+} from "@connectrpc/connect/protocol";
+import { createHandlerFactory as createConnectHandlerFactory } from "@connectrpc/connect/protocol-connect";
+import { createHandlerFactory as createGrpcHandlerFactory } from "@connectrpc/connect/protocol-grpc";
+import { createHandlerFactory as createGrpcWebHandlerFactory } from "@connectrpc/connect/protocol-grpc-web";
+import { compressionGzip } from "@connectrpc/connect-node";
+import { createTripleHandlerFactory } from "@dubbo-mesh/protocol";
+import type { ServiceTable } from "@dubbo-mesh/runtime";
+import { createDispatchGate, createDispatchingSpec, type Registration } from "./dispatch.js";
+
+/** Options of the router; every field has a default. */
+export interface RouterOptions {
+  /** Largest request message accepted, in bytes (gRPC's max receive message size). Default 4 MiB. */
+  readMaxBytes: number;
+  /** Fall back to the unversioned registration when no exact (version, group) match exists. Default true. */
+  fallbackToDefault: boolean;
+  /** Server interceptors (Dubbo's provider filters), outermost first. */
+  interceptors: Interceptor[];
+  /** Aborted when the provider shuts down, cancelling handlers that outlive the drain. */
+  shutdownSignal?: AbortSignal;
+}
+
+/** The routing table: request path -> the handler that negotiates the protocol for that method. */
+export type Routes = ReadonlyMap<string, UniversalHandler>;
+
+/**
+ * Builds one handler per method path of every registered service. Each handler negotiates the protocol by content
+ * type — gRPC, gRPC-web, Triple HTTP unary (`application/json|proto`), Connect streaming — and all of them dispatch
+ * through the same gate and implementations.
+ */
+export function createRoutes(table: ServiceTable<Registration>, options: RouterOptions): Routes {
+  const handlerOptions: Partial<UniversalHandlerOptions> = {
+    readMaxBytes: options.readMaxBytes,
+    acceptCompression: [compressionGzip],
+    interceptors: options.interceptors,
+    shutdownSignal: options.shutdownSignal,
+    requestGate: createDispatchGate(table, options.fallbackToDefault),
+  };
+  const protocols = [
+    createGrpcHandlerFactory(handlerOptions),
+    createGrpcWebHandlerFactory(handlerOptions),
+    createTripleHandlerFactory(handlerOptions),
+    createConnectHandlerFactory(handlerOptions),
+  ];
+  const descs = new Map<string, DescService>();
+  for (const { value } of table.entries()) descs.set(value.desc.typeName, value.desc);
+  const routes = new Map<string, UniversalHandler>();
+  for (const desc of descs.values()) {
+    for (const handler of createUniversalServiceHandlers(createDispatchingSpec(desc), protocols)) {
+      routes.set(handler.requestPath, handler);
+    }
+  }
+  return routes;
+}

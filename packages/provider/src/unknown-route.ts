@@ -1,0 +1,48 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { codeToHttpStatus, errorToJsonBytes, parseTripleContentType } from "@dubbo-mesh/protocol";
+import { type NodeResponse, writeHead } from "./node-types.js";
+
+/**
+ * Answers a request for a path no registered service has, in the caller's own protocol: a gRPC caller gets HTTP 200
+ * with `grpc-status: 12` (UNIMPLEMENTED) as a trailers-only response; a Triple caller gets 404 with the JSON error
+ * body; anything else a plain 404.
+ */
+export function respondUnknownRoute(
+  contentType: string,
+  path: string,
+  knownService: (name: string) => boolean,
+  res: NodeResponse,
+): void {
+  const error = new ConnectError(describe(path, knownService), Code.Unimplemented);
+  if (/^application\/grpc/i.test(contentType)) {
+    const header = new Headers({ "content-type": contentType });
+    setTrailerStatus(header, error);
+    if ("stream" in res) {
+      // A true trailers-only response: one HEADERS frame with END_STREAM, as gRPC clients require.
+      res.stream.respond({ ":status": 200, ...Object.fromEntries(header) }, { endStream: true });
+    } else {
+      writeHead(res, 200, Object.fromEntries(header));
+      res.end();
+    }
+    return;
+  }
+  if (parseTripleContentType(contentType)) {
+    const body = errorToJsonBytes(error);
+    writeHead(res, codeToHttpStatus(error.code), {
+      "content-type": "application/json",
+      "content-length": String(body.byteLength),
+    });
+    res.end(body);
+    return;
+  }
+  writeHead(res, 404, { "content-type": "text/plain; charset=utf-8" });
+  res.end(`${error.rawMessage}\n`);
+}
+
+function describe(path: string, knownService: (name: string) => boolean): string {
+  const match = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  if (!match) return `unknown path ${path}: expected /<package.Service>/<Method>`;
+  const [, service = "", method = ""] = match;
+  return knownService(service) ? `unknown method ${method} of service ${service}` : `unknown service ${service}`;
+}

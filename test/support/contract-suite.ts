@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGrpcJsGreeterClient, GrpcCallError, type GrpcJsGreeterClient } from "../peers/grpc-js-client.js";
+import { runPython } from "../peers/python-peer.js";
+
+/** A greeter server under test: where it listens and how to stop it. */
+export interface GreeterServer {
+  readonly target: string;
+  close(): Promise<void>;
+}
+
+const ECHO_BIN = Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]);
+
+async function rejection(promise: Promise<unknown>): Promise<GrpcCallError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(GrpcCallError);
+  return error as GrpcCallError;
+}
+
+/**
+ * The greeter contract checked from independent gRPC clients — @grpc/grpc-js and Python grpcio — against a server.
+ * Any server that passes it is interoperable for all four call kinds, metadata, deadlines and error codes.
+ */
+export function describeGreeterContract(label: string, start: () => Promise<GreeterServer>): void {
+  describe(label, () => {
+    let server: GreeterServer;
+    let client: GrpcJsGreeterClient;
+    beforeAll(async () => {
+      server = await start();
+      client = createGrpcJsGreeterClient(server.target);
+    });
+    afterAll(async () => {
+      client?.close();
+      await server?.close();
+    });
+
+    it("grpc-js: unary with header, trailer and binary metadata echoed", async () => {
+      const r = await client.greet("world", { metadata: { "x-echo": "abc", "x-echo-bin": ECHO_BIN } });
+      expect(r.greeting).toBe("hello, world");
+      expect(r.headers["x-echo"]).toBe("abc");
+      expect(r.trailers["x-echo-trailer"]).toBe("abc");
+      expect(Buffer.compare(r.headers["x-echo-bin"] as Buffer, ECHO_BIN)).toBe(0);
+    });
+
+    it("grpc-js: server streaming, client streaming, bidi", async () => {
+      const s = await client.greetStream("ann", { metadata: { "x-echo": "s" } });
+      expect(s.greetings).toEqual(["hello, ann #1", "hello, ann #2", "hello, ann #3"]);
+      expect(s.trailers["x-echo-trailer"]).toBe("s");
+      const c = await client.greetClientStream(["a", "b", "c"]);
+      expect(c.greeting).toBe("hello, a, b, c");
+      const b = await client.greetBidi(["x", "y", "z"]);
+      expect(b.greetings).toEqual(["hello, x", "hello, y", "hello, z"]);
+    });
+
+    it("grpc-js: deadline, error code and message, unknown method", async () => {
+      const deadline = await rejection(client.greet("sleep:2000", { deadlineMs: 200 }));
+      expect(deadline.code).toBe(4);
+      const notFound = await rejection(client.greet("error:5:no such user"));
+      expect(notFound.code).toBe(5);
+      expect(notFound.details).toBe("no such user");
+      const unimplemented = await rejection(client.unary("/greet.v1.GreeterService/Nope", "x"));
+      expect(unimplemented.code).toBe(12);
+      const unknownService = await rejection(client.unary("/no.Such/Greet", "x"));
+      expect(unknownService.code).toBe(12);
+    });
+
+    it("Python grpcio: every call kind, metadata, deadline, errors, unknown method", async () => {
+      const r = await runPython("greeter_client.py", [server.target, "all"], { timeoutMs: 20_000 });
+      expect(r.stderr).toBe("");
+      const json = r.json as { ok: boolean; steps: Record<string, { ok: boolean; code?: string }> };
+      expect(json.steps.deadline?.code).toBe("DEADLINE_EXCEEDED");
+      expect(json.steps.error?.code).toBe("NOT_FOUND");
+      expect(json.steps.unimplemented?.code).toBe("UNIMPLEMENTED");
+      expect(json.ok).toBe(true);
+      expect(r.code).toBe(0);
+    });
+  });
+}
