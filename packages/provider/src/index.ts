@@ -4,3 +4,5 @@
  */
 export { type CallInfo, callInfo } from "./call-info.js";
 export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";
+export { createHealthService } from "./health-service.js";
+export { metricsInterceptor } from "./metrics-interceptor.js";

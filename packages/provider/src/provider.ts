@@ -1,9 +1,20 @@
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
-import { createJsonLogger, type Logger, ServiceTable, serviceKey } from "@dubbo-mesh/runtime";
+import { health } from "@dubbo-mesh/protocol";
+import {
+  createJsonLogger,
+  createLifecycle,
+  type Lifecycle,
+  type Logger,
+  type RpcMetrics,
+  ServiceTable,
+  serviceKey,
+} from "@dubbo-mesh/runtime";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
+import { createHealthService } from "./health-service.js";
+import { metricsInterceptor } from "./metrics-interceptor.js";
 import { createNodeHandler } from "./node-handler.js";
 import { createRoutes, type Routes } from "./router.js";
 import { trackSessions } from "./session-tracker.js";
@@ -25,6 +36,15 @@ export interface ProviderOptions {
   interceptors?: Interceptor[];
   /** Where events go. Default one JSON line per event on stdout. */
   logger?: Logger;
+  /**
+   * The application's lifecycle, which health reads and the owner drives. Without one the provider creates its own
+   * and moves it itself: started once listening, stopping and stopped on `stop`.
+   */
+  lifecycle?: Lifecycle;
+  /** Where calls are counted (QOS `metrics`). Default none. */
+  metrics?: RpcMetrics;
+  /** Serve `grpc.health.v1.Health` on the protocol port. Default true. */
+  health?: boolean;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -48,6 +68,10 @@ export interface Provider {
   stop(options?: { graceMs?: number }): Promise<void>;
   /** Names of the services registered, e.g. `greet.v1.GreeterService`. */
   services(): string[];
+  /** The lifecycle this provider reports through (its own, or the one passed in). */
+  readonly lifecycle: Lifecycle;
+  /** The bound port once started; undefined before. */
+  readonly port: number | undefined;
 }
 
 /**
@@ -60,8 +84,14 @@ export interface Provider {
  */
 export function createProvider(options: ProviderOptions = {}): Provider {
   const logger = options.logger ?? createJsonLogger();
+  const ownsLifecycle = options.lifecycle === undefined;
+  const lifecycle = options.lifecycle ?? createLifecycle();
   const table = new ServiceTable<Registration>();
+  // Aborted when the drain begins: ends long-lived health Watch streams so they do not hold the drain up.
+  const draining = new AbortController();
+  // Aborted when the drain is over: cancels handlers still running past the grace period.
   const shutdown = new AbortController();
+  let port: number | undefined;
   let routes: Routes = new Map();
   let server: DualServer | undefined;
   let sessions: ReturnType<typeof trackSessions> | undefined;
@@ -70,14 +100,22 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     service(desc, impl, serviceOptions = {}) {
       if (server) throw new Error(`cannot register ${desc.typeName} after the provider started`);
       table.add(serviceKey(desc.typeName, serviceOptions.version, serviceOptions.group), { desc, impl });
+      lifecycle.addService(desc.typeName);
       return provider;
     },
     async start() {
       if (server) throw new Error("the provider is already started");
+      if (options.health ?? true) {
+        table.add(serviceKey(health.Health.typeName), {
+          desc: health.Health,
+          impl: createHealthService(lifecycle, draining.signal),
+        });
+      }
+      const interceptors = [...(options.metrics ? [metricsInterceptor(options.metrics)] : []), ...(options.interceptors ?? [])];
       routes = createRoutes(table, {
         readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
         fallbackToDefault: options.fallbackToDefault ?? true,
-        interceptors: options.interceptors ?? [],
+        interceptors,
         shutdownSignal: shutdown.signal,
       });
       const handler = createNodeHandler(
@@ -96,6 +134,9 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         });
       });
       const address = tcp.address() as AddressInfo;
+      port = address.port;
+      lifecycle.addCheck("startup", "protocol-port-listening", () => tcp.listening);
+      if (ownsLifecycle) lifecycle.transition("started");
       logger.info({
         event: "provider-listening",
         host: address.address,
@@ -106,12 +147,21 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     },
     async stop(stopOptions = {}) {
       const s = server;
-      if (!s || !sessions) return;
+      if (!s || !sessions || draining.signal.aborted) return;
+      if (ownsLifecycle && lifecycle.state !== "stopping") lifecycle.transition("stopping");
+      draining.abort();
+      const started = Date.now();
+      const inFlight = sessions.size();
       await sessions.drain(stopOptions.graceMs ?? 10_000);
       shutdown.abort();
-      logger.info({ event: "provider-stopped" });
+      if (ownsLifecycle) lifecycle.transition("stopped");
+      logger.info({ event: "provider-stopped", drainMs: Date.now() - started, connectionsAtStop: inFlight });
     },
     services: () => table.services(),
+    lifecycle,
+    get port() {
+      return port;
+    },
   };
   return provider;
 }

@@ -1,6 +1,11 @@
 /**
- * @dubbo-mesh/runtime — what providers and consumers share: the service table, logging, config, lifecycle.
+ * @dubbo-mesh/runtime — what providers and consumers share: the service table, config, the lifecycle state machine,
+ * metrics and logging.
  */
+export * from "./config/index.js";
+export * from "./decorators/index.js";
+export * from "./lifecycle/index.js";
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
+export * from "./metrics/index.js";
 export { formatServiceKey, type ServiceKey, serviceKey } from "./service-key.js";
 export { type ServiceLookup, type ServiceMatch, ServiceTable } from "./service-table.js";

@@ -1,0 +1,7 @@
+export {
+  DubboReference,
+  type DubboReferenceOptions,
+  type ReferenceMetadata,
+  referenceMetadataOf,
+} from "./reference-decorator.js";
+export { DubboService, type DubboServiceOptions, type ServiceMetadata, serviceMetadataOf } from "./service-decorator.js";

@@ -1,0 +1,111 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { createProvider, type Provider } from "@dubbo-mesh/provider";
+import { createLifecycle, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
+import { GreeterService } from "@dubbo-mesh/sample-greeter";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPython } from "./peers/python-peer.js";
+import { contractGreeter } from "./support/contract-greeter.js";
+import { createGrpcJsHealthClient, type GrpcJsHealthClient } from "./support/grpc-js-health-client.js";
+
+const SERVICE = "greet.v1.GreeterService";
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(10);
+}
+
+describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
+  let lifecycle: Lifecycle;
+  let provider: Provider;
+  let target: string;
+  let client: GrpcJsHealthClient;
+  const python = (...args: string[]) => runPython("health_client.py", [target, ...args], { timeoutMs: 15_000 });
+
+  beforeAll(async () => {
+    lifecycle = createLifecycle();
+    provider = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger, lifecycle }).service(
+      GreeterService,
+      contractGreeter(),
+    );
+    const { port } = await provider.start();
+    target = `127.0.0.1:${port}`;
+    client = createGrpcJsHealthClient(target);
+  });
+  afterAll(async () => {
+    client?.close();
+    await provider?.stop({ graceMs: 500 });
+  });
+
+  it("NOT_SERVING while start-up is not complete (listening, but the lifecycle is still starting)", async () => {
+    expect(lifecycle.state).toBe("starting");
+    expect(await client.check("")).toBe("NOT_SERVING");
+    expect(await client.check(SERVICE)).toBe("NOT_SERVING");
+    expect((await python("check", "")).json).toEqual({ status: "NOT_SERVING" });
+  });
+
+  it("SERVING after start-up, for '' and every exported service; NOT_FOUND for an unknown name", async () => {
+    lifecycle.transition("started");
+    expect(await client.check("")).toBe("SERVING");
+    expect(await client.check(SERVICE)).toBe("SERVING");
+    expect((await python("check", SERVICE)).json).toEqual({ status: "SERVING" });
+    const unknown = await client.check("no.Such").catch((e: { code: number }) => e.code);
+    expect(unknown).toBe(5);
+    expect((await python("check", "no.Such")).json).toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("Watch streams every change: offline, online, one service offline (grpc-js and Python)", async () => {
+    const watchAll = client.watch("");
+    const watchService = client.watch(SERVICE);
+    const py = python("watch", SERVICE, "3", "10");
+    await until(() => watchAll.statuses.length === 1 && watchService.statuses.length === 1);
+    await sleep(300); // let the Python watcher subscribe
+    lifecycle.setOnline(false);
+    await until(() => watchAll.statuses.length === 2);
+    lifecycle.setOnline(true);
+    await until(() => watchAll.statuses.length === 3);
+    lifecycle.setOnline(false, SERVICE);
+    await until(() => watchService.statuses.length === 4);
+    expect(watchAll.statuses).toEqual(["SERVING", "NOT_SERVING", "SERVING"]);
+    expect(watchService.statuses).toEqual(["SERVING", "NOT_SERVING", "SERVING", "NOT_SERVING"]);
+    expect(await client.check("")).toBe("SERVING");
+    expect(await client.check(SERVICE)).toBe("NOT_SERVING");
+    const r = await py;
+    expect(r.lines).toEqual([{ status: "SERVING" }, { status: "NOT_SERVING" }, { status: "SERVING" }]);
+    lifecycle.setOnline(true, SERVICE);
+    watchAll.cancel();
+    watchService.cancel();
+  });
+
+  it("Watch on an unknown name streams SERVICE_UNKNOWN", async () => {
+    const r = await python("watch", "no.Such", "1", "5");
+    expect(r.lines).toEqual([{ status: "SERVICE_UNKNOWN" }]);
+  });
+
+  it("shutdown: NOT_SERVING for '' too, then watch streams end and the port closes", async () => {
+    const watch = client.watch("");
+    await until(() => watch.statuses.length === 1);
+    lifecycle.transition("stopping");
+    await until(() => watch.statuses.length === 2);
+    expect(watch.statuses).toEqual(["SERVING", "NOT_SERVING"]);
+    expect(await client.check("")).toBe("NOT_SERVING");
+    await provider.stop({ graceMs: 2000 });
+    expect(await watch.ended).toBe("OK");
+  });
+});
+
+describe("a provider that owns its lifecycle", () => {
+  it("serves SERVING once listening and stops cleanly", async () => {
+    const p = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger }).service(GreeterService, contractGreeter());
+    const { port } = await p.start();
+    const c = createGrpcJsHealthClient(`127.0.0.1:${port}`);
+    try {
+      expect(await c.check("")).toBe("SERVING");
+      expect(p.lifecycle.state).toBe("started");
+      expect((await p.lifecycle.probe("startup")).ok).toBe(true);
+    } finally {
+      c.close();
+      await p.stop({ graceMs: 500 });
+    }
+    expect(p.lifecycle.state).toBe("stopped");
+  });
+});
