@@ -1,6 +1,5 @@
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { callInfo } from "@dubbo-mesh/provider";
-import type { GreeterService, GreetRequest, GreetResponse } from "./gen/greet/v1/greet_pb.js";
+import { callInfo, DubboService, type HandlerContext, type ServiceImpl } from "dubbo-mesh";
+import { GreeterService, type GreetRequest, type GreetResponse } from "./gen/greet/v1/greet_pb.js";
 
 type Greeting = Pick<GreetResponse, "greeting">;
 
@@ -8,6 +7,7 @@ type Greeting = Pick<GreetResponse, "greeting">;
  * The sample's greeter. Every greeting ends with the instance that served it (`hello, alice from 10.1.2.3:50052`), so
  * a balancer's spread is visible in the replies.
  */
+@DubboService(GreeterService, { version: "1.0.0" })
 export class GreeterImpl implements ServiceImpl<typeof GreeterService> {
   async greet(req: GreetRequest, ctx: HandlerContext): Promise<Greeting> {
     return { greeting: `hello, ${req.name} from ${callInfo(ctx).localAddress}` };

@@ -1,0 +1,227 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { Client, ServiceImpl } from "@connectrpc/connect";
+import { type Consumer, type ConsumerOptions, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
+import { createProvider, type Provider } from "@dubbo-mesh/provider";
+import type { QosServer } from "@dubbo-mesh/qos";
+import {
+  type ConfigInput,
+  createJsonLogger,
+  createLifecycle,
+  createRpcMetrics,
+  type DubboReferenceOptions,
+  type Lifecycle,
+  type LoadedConfig,
+  type Logger,
+  loadConfig,
+  type ProbeCheckFn,
+  type ProbeCheckOptions,
+  type ProbeKind,
+  referenceMetadataOf,
+  serviceMetadataOf,
+} from "@dubbo-mesh/runtime";
+import { createQosFromConfig } from "./qos-wiring.js";
+import { installSignalHandlers } from "./signals.js";
+
+/** Options of `dubbo()`. Everything else comes from config: code here > environment > file > defaults. */
+export interface DubboOptions {
+  /** Shorthand for `dubbo.application.name` in code. */
+  application?: { name?: string };
+  /** Configuration in code, the highest source: `{ "dubbo.protocol.port": 50053 }` or nested `{ protocol: { port } }`. */
+  config?: ConfigInput;
+  /** The environment to read `DUBBO_*`, `POD_NAMESPACE`, `CLUSTER_DOMAIN` from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Config file used when `DUBBO_CONFIG_FILE` is not set (before looking in the working directory). */
+  configFile?: string | URL;
+  /** Working directory to look for `dubbo.properties` / `dubbo.yaml` in. Default `process.cwd()`. */
+  cwd?: string;
+  /** Where events go. Default one JSON line per event on stdout. */
+  logger?: Logger;
+  /**
+   * Stop gracefully on SIGTERM and SIGINT, then exit 0 (1 if the stop failed). Default true once `start()` is called;
+   * pass false when embedding and call `stop()` yourself.
+   */
+  handleSignals?: boolean;
+}
+
+/** Overrides for every reference of a class passed to `consume`. */
+export type ConsumeOverrides = Partial<Pick<ReferenceOptions, "url" | "timeout" | "version" | "group" | "protocol">>;
+
+/** An application: its services, references, lifecycle, operations port. See `dubbo()`. */
+export interface DubboApplication {
+  /** The effective configuration and where each value came from. */
+  readonly config: LoadedConfig;
+  /** The one state machine that health, QOS and shutdown read. */
+  readonly lifecycle: Lifecycle;
+  /** Registers every `@DubboService` of a class (constructed with no arguments) or of an instance's class. */
+  provide(target: (new () => object) | object): this;
+  /** Registers an implementation without decorators — the call `provide` makes for each decorator. */
+  service<T extends DescService>(
+    desc: T,
+    impl: Partial<ServiceImpl<T>>,
+    options?: { version?: string; group?: string },
+  ): this;
+  /** Constructs a class and fills each `@DubboReference` member with a client. */
+  consume<C extends object>(cls: new () => C, overrides?: ConsumeOverrides): C;
+  /** A client of a service without decorators — the call `consume` makes for each reference. */
+  reference<T extends DescService>(desc: T, options?: DubboReferenceOptions): Client<T>;
+  /** Adds a liveness, readiness or startup check to the probes on the QOS port. */
+  addCheck(kind: ProbeKind, name: string, check: ProbeCheckFn, options?: ProbeCheckOptions): this;
+  /** Serves, opens the QOS port, connects non-lazy references, then marks the application started. */
+  start(): Promise<{ protocolPort?: number; qosPort?: number }>;
+  /**
+   * Graceful shutdown, in Dubbo's order: offline (ready 503, health NOT_SERVING) -> wait
+   * `dubbo.application.shutdown-delay` for balancers to notice -> GOAWAY and stop accepting -> wait for in-flight calls
+   * up to `dubbo.service.shutdown.wait` -> close.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates an application. Config is loaded now, so a bad value stops start-up here with one error naming key, value
+ * and source.
+ *
+ * @example
+ * await dubbo({ application: { name: "greeter-provider" } }).provide(GreeterImpl).start();
+ */
+export function dubbo(options: DubboOptions = {}): DubboApplication {
+  const env = { ...(options.env ?? process.env) };
+  if (env.DUBBO_CONFIG_FILE === undefined && options.configFile !== undefined) {
+    env.DUBBO_CONFIG_FILE = options.configFile instanceof URL ? options.configFile.pathname : options.configFile;
+  }
+  const code: ConfigInput = options.application?.name
+    ? { ...(options.config ?? {}), "dubbo.application.name": options.application.name }
+    : { ...(options.config ?? {}) };
+  const config = loadConfig({ code, env, cwd: options.cwd });
+  const values = config.values;
+  const logger = options.logger ?? createJsonLogger();
+  for (const warning of config.warnings) logger.warn({ event: "config-warning", message: warning });
+  const lifecycle = createLifecycle();
+  const metrics = createRpcMetrics();
+  const registrations: { desc: DescService; impl: object; version?: string; group?: string }[] = [];
+  const eager: Client<DescService>[] = [];
+  const referenced: { service: string; address?: string }[] = [];
+  let consumer: Consumer | undefined;
+  let provider: Provider | undefined;
+  let qos: QosServer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const getConsumer = () => {
+    consumer ??= createConsumer({
+      application: values.application.name,
+      timeout: values.consumer.timeout,
+      retries: values.consumer.retries,
+      meshEnable: values.consumer.meshEnable,
+      env,
+    } as ConsumerOptions);
+    return consumer;
+  };
+
+  const app: DubboApplication = {
+    config,
+    lifecycle,
+    provide(target) {
+      const cls = typeof target === "function" ? target : target.constructor;
+      const impl = typeof target === "function" ? new (target as new () => object)() : target;
+      const metadata = serviceMetadataOf(cls);
+      if (metadata.length === 0) {
+        throw new Error(`${cls.name || "this class"} has no @DubboService decorator; use app.service(desc, impl)`);
+      }
+      for (const m of metadata) app.service(m.desc, impl, m.options);
+      return app;
+    },
+    service(desc, impl, serviceOptions = {}) {
+      if (lifecycle.state !== "starting")
+        throw new Error(`cannot add ${desc.typeName}: the application is ${lifecycle.state}`);
+      registrations.push({ desc, impl, ...serviceOptions });
+      lifecycle.addService(desc.typeName);
+      return app;
+    },
+    consume(cls, overrides = {}) {
+      const instance = new cls();
+      const refs = referenceMetadataOf(instance);
+      if (refs.length === 0) throw new Error(`${cls.name} has no @DubboReference members`);
+      for (const ref of refs) {
+        const client = app.reference(ref.desc, { ...ref.options, ...stripUndefined(overrides) });
+        (instance as Record<string | symbol, unknown>)[ref.name] = client;
+      }
+      return instance;
+    },
+    reference(desc, refOptions = {}) {
+      const { lazy, ...rest } = refOptions;
+      const client = getConsumer().reference(desc, {
+        protocol: values.protocol.name === "grpc" ? "grpc" : undefined,
+        ...rest,
+      } as ReferenceOptions);
+      referenced.push({ service: desc.typeName, address: rest.url ?? rest.providedBy });
+      if (lazy === false) eager.push(client as Client<DescService>);
+      return client;
+    },
+    addCheck(kind, name, check, checkOptions) {
+      lifecycle.addCheck(kind, name, check, checkOptions);
+      return app;
+    },
+    async start() {
+      if (lifecycle.state !== "starting") throw new Error(`cannot start: the application is ${lifecycle.state}`);
+      if (options.handleSignals ?? true) installSignalHandlers(app, logger);
+      const started = Date.now();
+      try {
+        if (registrations.length > 0) {
+          provider = createProvider({
+            port: values.protocol.port,
+            host: values.protocol.host,
+            readMaxBytes: values.protocol.maxMessageSize,
+            fallbackToDefault: values.tri.resolveFallbackToDefault,
+            lifecycle,
+            metrics,
+            logger,
+          });
+          for (const r of registrations) provider.service(r.desc, r.impl, { version: r.version, group: r.group });
+          await provider.start();
+        }
+        qos = createQosFromConfig(config, lifecycle, metrics, logger, {
+          protocolPort: () => provider?.port,
+          references: () => referenced,
+        });
+        const qosPort = qos ? (await qos.start()).port : undefined;
+        await Promise.all(eager.map((client) => connectEagerly(client)));
+        lifecycle.transition("started");
+        logger.info({
+          event: "application-started",
+          application: values.application.name,
+          protocolPort: provider?.port,
+          qosPort,
+          startupMs: Date.now() - started,
+        });
+        return { protocolPort: provider?.port, qosPort };
+      } catch (e) {
+        logger.error({ event: "application-start-failed", error: e instanceof Error ? e.message : String(e) });
+        await app.stop();
+        throw e;
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (lifecycle.state === "starting" || lifecycle.state === "started") lifecycle.transition("stopping");
+        const delay = values.application.shutdownDelay;
+        logger.info({ event: "shutdown-begin", shutdownDelayMs: delay, shutdownWaitMs: values.service.shutdown.wait });
+        if (delay > 0 && provider) await new Promise((r) => setTimeout(r, delay));
+        await provider?.stop({ graceMs: values.service.shutdown.wait });
+        consumer?.close();
+        await qos?.stop();
+        if (lifecycle.state === "stopping") lifecycle.transition("stopped");
+        logger.info({ event: "shutdown-complete" });
+      })();
+      return stopping;
+    },
+  };
+  return app;
+}
+
+/** Opens a reference's connection now (a `lazy: false` reference), by a call that needs no server answer. */
+async function connectEagerly(_client: Client<DescService>): Promise<void> {
+  // The connection pool opens HTTP/2 sessions on first use; see ReferenceOptions in @dubbo-mesh/consumer.
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

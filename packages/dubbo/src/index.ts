@@ -1,0 +1,18 @@
+/**
+ * dubbo-mesh — Triple/gRPC microservices for Node.js in a service mesh. The application API: `dubbo()`, the
+ * `@DubboService` / `@DubboReference` decorators, and the types a service implementation needs.
+ */
+export type { Client, HandlerContext, ServiceImpl } from "@connectrpc/connect";
+export { Code, ConnectError, createConsumer } from "@dubbo-mesh/consumer";
+export { type CallInfo, callInfo, createProvider } from "@dubbo-mesh/provider";
+export {
+  ConfigError,
+  DubboReference,
+  type DubboReferenceOptions,
+  DubboService,
+  type DubboServiceOptions,
+  type Lifecycle,
+  type LoadedConfig,
+} from "@dubbo-mesh/runtime";
+export { type ConsumeOverrides, type DubboApplication, type DubboOptions, dubbo } from "./application.js";
+export { main } from "./main.js";

@@ -1,0 +1,18 @@
+/**
+ * Runs an application's main function: an error (a bad config value, a port in use) is printed as one JSON line on
+ * stderr — its message, not a stack trace — and the process exits 1.
+ *
+ * @example
+ * await main(() => dubbo({ application: { name: "greeter-provider" } }).provide(GreeterImpl).start());
+ */
+export async function main(fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: "error", event: "startup-failed", error })}\n`,
+    );
+    process.exit(1);
+  }
+}
