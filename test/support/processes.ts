@@ -14,6 +14,8 @@ export interface EventProcess {
   waitFor(predicate: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends a signal and resolves with the exit code (or signal name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
+  /** Resolves with the exit code (or signal name) when the process exits by itself. */
+  readonly exited: Promise<number | string>;
 }
 
 /** Spawns `node <script>` from the repo root with extra env; stdout JSON lines are collected as events. */
@@ -46,6 +48,7 @@ export function spawnNode(script: string, env: Record<string, string> = {}, args
   return {
     child,
     events,
+    exited,
     waitFor(predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -1,3 +1,4 @@
+import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type * as net from "node:net";
 import type { DualServer } from "./dual-listener.js";
@@ -5,8 +6,8 @@ import type { DualServer } from "./dual-listener.js";
 /** Keeps the open connections of a dual server, so they can be drained on shutdown. */
 export interface SessionTracker {
   /**
-   * Stops accepting connections, sends GOAWAY on every HTTP/2 session and closes idle HTTP/1.1 connections, waits
-   * until all in-flight calls finish or `graceMs` passes, then destroys what is left. Resolves when all are closed.
+   * Stops accepting connections, sends GOAWAY on every HTTP/2 session and closes idle HTTP/1.1 connections (busy
+   * ones close after their response), waits until all are closed or `graceMs` passes, then destroys what is left.
    */
   drain(graceMs: number): Promise<void>;
   /** Number of open HTTP/2 sessions and HTTP/1.1 connections. */
@@ -15,32 +16,43 @@ export interface SessionTracker {
 
 /** Starts tracking the connections of a dual server. */
 export function trackSessions(server: DualServer): SessionTracker {
-  // Invariant: a session or socket is in its set from its first event until its 'close'.
+  // Invariant: a session or socket is in its collection from its first event until its 'close'.
   const h2Sessions = new Set<http2.ServerHttp2Session>();
-  const h1Sockets = new Set<net.Socket>();
+  // HTTP/1.1 socket -> requests in progress on it. (The HTTP/1.1 server never listens itself, so Node's own
+  // idle-connection tracking, which starts in listen(), does not cover these sockets.)
+  const h1Sockets = new Map<net.Socket, number>();
+  let draining = false;
   server.h2.on("session", (session) => {
     h2Sessions.add(session);
     session.once("close", () => h2Sessions.delete(session));
   });
   server.h1.on("connection", (socket: net.Socket) => {
-    h1Sockets.add(socket);
+    h1Sockets.set(socket, 0);
     socket.once("close", () => h1Sockets.delete(socket));
+  });
+  server.h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    h1Sockets.set(socket, (h1Sockets.get(socket) ?? 0) + 1);
+    if (draining) res.shouldKeepAlive = false;
+    res.once("close", () => {
+      const busy = (h1Sockets.get(socket) ?? 1) - 1;
+      if (h1Sockets.has(socket)) h1Sockets.set(socket, busy);
+      if (draining && busy === 0) socket.end();
+    });
   });
   return {
     size: () => h2Sessions.size + h1Sockets.size,
     async drain(graceMs) {
+      draining = true;
       const closed = new Promise<void>((resolve) => server.tcp.close(() => resolve()));
       for (const session of h2Sessions) session.close(); // GOAWAY; closes once its streams end
-      server.h1.closeIdleConnections();
-      // Keep-alive HTTP/1.1 connections that go idle after their call must close too.
-      server.h1.on("request", (_req, res) => res.setHeader("connection", "close"));
+      for (const [socket, busy] of h1Sockets) if (busy === 0) socket.end();
       const deadline = Date.now() + graceMs;
       while (h2Sessions.size + h1Sockets.size > 0 && Date.now() < deadline) {
-        server.h1.closeIdleConnections();
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 10));
       }
       for (const session of h2Sessions) session.destroy();
-      for (const socket of h1Sockets) socket.destroy();
+      for (const socket of h1Sockets.keys()) socket.destroy();
       await closed;
     },
   };
