@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
-import { health } from "@dubbo-mesh/protocol";
+import { health, reflection } from "@dubbo-mesh/protocol";
 import {
   createJsonLogger,
   createLifecycle,
@@ -16,6 +16,7 @@ import { createDualServer, type DualServer } from "./dual-listener.js";
 import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import { createNodeHandler } from "./node-handler.js";
+import { createReflectionService } from "./reflection-service.js";
 import { createRoutes, type Routes } from "./router.js";
 import { trackSessions } from "./session-tracker.js";
 
@@ -45,6 +46,8 @@ export interface ProviderOptions {
   metrics?: RpcMetrics;
   /** Serve `grpc.health.v1.Health` on the protocol port. Default true. */
   health?: boolean;
+  /** Serve `grpc.reflection.v1.ServerReflection` (grpcurl, `dubbo-mesh invoke`). Default true. */
+  reflection?: boolean;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -111,7 +114,19 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           impl: createHealthService(lifecycle, draining.signal),
         });
       }
-      const interceptors = [...(options.metrics ? [metricsInterceptor(options.metrics)] : []), ...(options.interceptors ?? [])];
+      if (options.reflection ?? true) {
+        const exported = () => [
+          ...new Map([...table.entries()].map((e) => [e.value.desc.typeName, e.value.desc])).values(),
+        ];
+        table.add(serviceKey(reflection.ServerReflection.typeName), {
+          desc: reflection.ServerReflection,
+          impl: createReflectionService(exported),
+        });
+      }
+      const interceptors = [
+        ...(options.metrics ? [metricsInterceptor(options.metrics)] : []),
+        ...(options.interceptors ?? []),
+      ];
       routes = createRoutes(table, {
         readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
         fallbackToDefault: options.fallbackToDefault ?? true,
