@@ -1,3 +1,4 @@
+import * as http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "@dubbo-mesh/runtime";
@@ -16,6 +17,7 @@ export function createNodeHandler(routes: () => Routes, knownService: (name: str
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
+    if ("stream" in res) stopUnreadRequestAfterResponse(req, res.stream);
     const handler = routes().get(path);
     if (!handler) {
       respondUnknownRoute(req.headers["content-type"] ?? "", path, knownService, res);
@@ -42,4 +44,23 @@ export function createNodeHandler(routes: () => Routes, knownService: (name: str
         }
       });
   };
+}
+
+/**
+ * After a complete HTTP/2 response whose request body was not read to its end (a message over the size limit, a call
+ * rejected before its body was read), asks the client to stop sending with RST_STREAM(NO_ERROR), as RFC 9113 §8.1
+ * provides and grpc-go does. Without it the stream stays half-open: nobody reads the rest of the body, flow control
+ * stalls the client mid-upload, and the stream counts as in flight until the client gives up (holding up a drain).
+ * Node's own early close does not apply, because a response through its compat API always waits for trailers.
+ */
+function stopUnreadRequestAfterResponse(req: NodeRequest, stream: http2.ServerHttp2Stream): void {
+  // 'wantTrailers' comes once the last DATA frame is out; compat's listener, registered before this one, sends the
+  // trailers synchronously. The reset waits a tick to leave nghttp2's send callback, and Node flushes pending frames
+  // (the trailers) before it submits RST_STREAM.
+  stream.once("wantTrailers", () => {
+    setImmediate(() => {
+      if (req.complete || stream.closed || stream.destroyed) return;
+      stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+  });
 }

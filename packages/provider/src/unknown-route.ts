@@ -1,3 +1,4 @@
+import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { codeToHttpStatus, errorToJsonBytes, parseTripleContentType } from "@dubbo-mesh/protocol";
@@ -21,6 +22,8 @@ export function respondUnknownRoute(
     if ("stream" in res) {
       // A true trailers-only response: one HEADERS frame with END_STREAM, as gRPC clients require.
       res.stream.respond({ ":status": 200, ...Object.fromEntries(header) }, { endStream: true });
+      // The call is over; a body still coming is not wanted (RFC 9113 §8.1). Node sends the HEADERS frame first.
+      if (!res.req.complete) res.stream.close(http2.constants.NGHTTP2_NO_ERROR);
     } else {
       writeHead(res, 200, Object.fromEntries(header));
       res.end();
