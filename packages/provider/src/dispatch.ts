@@ -19,38 +19,58 @@ export interface Registration {
   readonly impl: AnyServiceImpl;
 }
 
-type BoundMethod = (input: unknown, context: HandlerContext) => unknown;
-
 const kTarget = createContextKey<BoundMethod | undefined>(undefined, { description: "dubbo-mesh dispatch target" });
 
+/** A method of a registered implementation, bound to it: what a call finally invokes. */
+export type BoundMethod = (input: unknown, context: HandlerContext) => unknown;
+
 /**
- * Creates the request gate that routes a call by (service, version, group): it reads `tri-service-version` and
- * `tri-service-group`, looks the registration up in the table (with Dubbo's fallback when enabled), and records the
- * bound method for the dispatching implementation. No match is UNIMPLEMENTED, naming what was asked for. It runs
- * before the request body is read, for every protocol.
+ * Resolves the implementation method for a call by (service, version, group): the exact registration, or Dubbo's
+ * fallback when enabled. No match is UNIMPLEMENTED naming what was asked for. Both lanes — connect's general path (via
+ * the request gate) and the unary fast lane — route through this one function.
+ */
+export function resolveTarget(
+  table: ServiceTable<Registration>,
+  fallback: boolean,
+  service: string,
+  methodLocalName: string,
+  methodName: string,
+  version: string,
+  group: string,
+): BoundMethod {
+  const found = table.lookup(service, version, group, fallback);
+  if (!found) {
+    throw new ConnectError(
+      `no provider for ${formatServiceKey({ service, version, group })}` +
+        (fallback ? "" : " (fallback to the unversioned service is off)"),
+      Code.Unimplemented,
+    );
+  }
+  const impl = found.value.impl as Record<string, unknown>;
+  const fn = impl[methodLocalName];
+  if (typeof fn !== "function") {
+    throw new ConnectError(`${formatServiceKey(found.key)} does not implement ${methodName}`, Code.Unimplemented);
+  }
+  return (input, ctx) => fn.call(impl, input, ctx);
+}
+
+/**
+ * Creates the request gate of connect's general path: it reads `tri-service-version` and `tri-service-group`,
+ * resolves the target with `resolveTarget`, and records it for the dispatching implementation. It runs before the
+ * request body is read, for every protocol.
  */
 export function createDispatchGate(table: ServiceTable<Registration>, fallback: boolean) {
   return (context: HandlerContext): void => {
-    const service = context.service.typeName;
-    const version = context.requestHeader.get(headerServiceVersion) ?? "";
-    const group = context.requestHeader.get(headerServiceGroup) ?? "";
-    const found = table.lookup(service, version, group, fallback);
-    if (!found) {
-      throw new ConnectError(
-        `no provider for ${formatServiceKey({ service, version, group })}` +
-          (fallback ? "" : " (fallback to the unversioned service is off)"),
-        Code.Unimplemented,
-      );
-    }
-    const impl = found.value.impl as Record<string, unknown>;
-    const fn = impl[context.method.localName];
-    if (typeof fn !== "function") {
-      throw new ConnectError(
-        `${formatServiceKey(found.key)} does not implement ${context.method.name}`,
-        Code.Unimplemented,
-      );
-    }
-    context.values.set(kTarget, (input, ctx) => fn.call(impl, input, ctx));
+    const target = resolveTarget(
+      table,
+      fallback,
+      context.service.typeName,
+      context.method.localName,
+      context.method.name,
+      context.requestHeader.get(headerServiceVersion) ?? "",
+      context.requestHeader.get(headerServiceGroup) ?? "",
+    );
+    context.values.set(kTarget, target);
   };
 }
 

@@ -16,13 +16,28 @@ type Listener = (
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
+/** Takes an HTTP/2 stream before the general path sees it; returns true when it handled the stream. */
+export type StreamHook = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+
 /**
  * Creates a listener that serves cleartext HTTP/2 with prior knowledge (h2c, what every gRPC client speaks) and
  * HTTP/1.1 (Triple HTTP unary, curl) on the same port: it reads the first bytes of each connection and hands it to
  * the HTTP/2 server when they are the HTTP/2 connection preface, to the HTTP/1.1 server otherwise.
  */
-export function createDualServer(listener: Listener, h2Options: http2.ServerOptions = {}): DualServer {
-  const h2 = http2.createServer(h2Options, listener);
+export function createDualServer(
+  listener: Listener,
+  hook?: StreamHook,
+  h2Options: http2.ServerOptions = {},
+): DualServer {
+  // No request listener: streams arrive here first; only those the hook declines get Node's compatibility
+  // request/response objects (built as Node's own compat layer builds them) and go to the general path.
+  const h2 = http2.createServer(h2Options);
+  h2.on("stream", (stream, headers, _flags, rawHeaders) => {
+    if (hook?.(stream, headers)) return;
+    const req = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders as unknown as string[]);
+    const res = new http2.Http2ServerResponse(stream);
+    listener(req, res);
+  });
   const h1 = http.createServer(listener);
   const tcp = net.createServer((socket) => {
     let head = Buffer.alloc(0);

@@ -13,6 +13,7 @@ import {
 } from "@dubbo-mesh/runtime";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
+import { createUnaryLane } from "./fast-lane/unary-grpc-lane.js";
 import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import { createNodeHandler } from "./node-handler.js";
@@ -48,6 +49,11 @@ export interface ProviderOptions {
   health?: boolean;
   /** Serve `grpc.reflection.v1.ServerReflection` (grpcurl, `dubbo-mesh invoke`). Default true. */
   reflection?: boolean;
+  /**
+   * Serve unary gRPC calls with binary protobuf and no compression on the fast lane (node:http2 streams directly)
+   * instead of connect's general path. Same semantics, several times the throughput. Default true.
+   */
+  fastLane?: boolean;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -138,7 +144,19 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         (name) => table.hasService(name),
         logger,
       );
-      server = createDualServer(handler);
+      const lane =
+        (options.fastLane ?? true)
+          ? createUnaryLane({
+              table,
+              fallbackToDefault: options.fallbackToDefault ?? true,
+              readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
+              interceptors: options.interceptors ?? [],
+              metrics: options.metrics,
+              shutdownSignal: shutdown.signal,
+              logger,
+            })
+          : undefined;
+      server = createDualServer(handler, lane);
       sessions = trackSessions(server);
       const tcp = server.tcp;
       await new Promise<void>((resolve, reject) => {

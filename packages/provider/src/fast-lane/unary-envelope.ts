@@ -1,0 +1,40 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/**
+ * Reads the one length-prefixed message of a unary gRPC request from its DATA chunks, with the checks (and the codes
+ * and messages) of connect's general path, so both lanes answer bad input alike: a compressed flag is INTERNAL (no
+ * grpc-encoding to decompress with), a prefix over the limit RESOURCE_EXHAUSTED, a cut-off or missing or second message
+ * INVALID_ARGUMENT.
+ */
+export function readUnaryEnvelope(chunks: Buffer[], total: number, readMaxBytes: number): Uint8Array {
+  const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+  if (buf.length === 0) {
+    throw new ConnectError("protocol error: missing input message for unary method", Code.InvalidArgument);
+  }
+  if (buf.length < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  const flags = buf[0] ?? 0;
+  const length = buf.readUInt32BE(1);
+  if (length > readMaxBytes) {
+    throw new ConnectError(
+      `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
+      Code.ResourceExhausted,
+    );
+  }
+  if ((flags & 0b1) === 0b1) {
+    throw new ConnectError("protocol error: received compressed envelope, but no grpc-encoding", Code.Internal);
+  }
+  if (buf.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  if (buf.length > 5 + length) {
+    throw new ConnectError("protocol error: received extra input message for unary method", Code.InvalidArgument);
+  }
+  return buf.subarray(5);
+}
+
+/** Frames a serialized message with the 5-byte gRPC prefix (no compression). */
+export function frame(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + message.length);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  out.set(message, 5);
+  return out;
+}
