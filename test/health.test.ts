@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProvider, type Provider } from "@dubbo-mesh/provider";
-import { createLifecycle, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
+import { createLifecycle, createRpcMetrics, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPython } from "./peers/python-peer.js";
@@ -19,11 +19,12 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
   let provider: Provider;
   let target: string;
   let client: GrpcJsHealthClient;
+  const metrics = createRpcMetrics();
   const python = (...args: string[]) => runPython("health_client.py", [target, ...args], { timeoutMs: 15_000 });
 
   beforeAll(async () => {
     lifecycle = createLifecycle();
-    provider = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger, lifecycle }).service(
+    provider = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger, lifecycle, metrics }).service(
       GreeterService,
       contractGreeter(),
     );
@@ -58,7 +59,9 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
     const watchService = client.watch(SERVICE);
     const py = python("watch", SERVICE, "3", "10");
     await until(() => watchAll.statuses.length === 1 && watchService.statuses.length === 1);
-    await sleep(300); // let the Python watcher subscribe
+    // Wait until all three Watch calls (grpc-js x2, Python) are in flight on the provider.
+    await until(() => metrics.inFlight("grpc.health.v1.Health", "Watch") === 3, 10_000);
+    expect(metrics.inFlight("grpc.health.v1.Health", "Watch")).toBe(3);
     lifecycle.setOnline(false);
     await until(() => watchAll.statuses.length === 2);
     lifecycle.setOnline(true);
@@ -95,7 +98,10 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
 
 describe("a provider that owns its lifecycle", () => {
   it("serves SERVING once listening and stops cleanly", async () => {
-    const p = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger }).service(GreeterService, contractGreeter());
+    const p = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger }).service(
+      GreeterService,
+      contractGreeter(),
+    );
     const { port } = await p.start();
     const c = createGrpcJsHealthClient(`127.0.0.1:${port}`);
     try {

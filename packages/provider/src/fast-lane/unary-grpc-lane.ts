@@ -165,10 +165,8 @@ function serve(
       try {
         input = fromBinary(method.input, bytes, { readUnknownFields: true });
       } catch (e) {
-        throw new ConnectError(
-          `cannot decode message ${method.input.typeName} from binary: ${e instanceof Error ? e.message : String(e)}`,
-          Code.InvalidArgument,
-        );
+        // As connect's binary serialization reports it, so both lanes answer alike.
+        throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
       }
     } catch (e) {
       return fail(e);
