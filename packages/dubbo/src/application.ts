@@ -170,6 +170,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             port: values.protocol.port,
             host: values.protocol.host,
             readMaxBytes: values.protocol.maxMessageSize,
+            maxConnectionAge: values.protocol.maxConnectionAge,
+            maxConnectionAgeGrace: values.protocol.maxConnectionAgeGrace,
             fallbackToDefault: values.tri.resolveFallbackToDefault,
             lifecycle,
             metrics,

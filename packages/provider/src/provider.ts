@@ -11,6 +11,7 @@ import {
   ServiceTable,
   serviceKey,
 } from "@dubbo-mesh/runtime";
+import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
 import { createUnaryLane } from "./fast-lane/unary-grpc-lane.js";
@@ -54,6 +55,13 @@ export interface ProviderOptions {
    * instead of connect's general path. Same semantics, several times the throughput. Default true.
    */
   fastLane?: boolean;
+  /**
+   * Maximum age of an HTTP/2 connection in ms (`dubbo.protocol.max-connection-age`, gRFC A9), ±10% jitter, after
+   * which it gets GOAWAY so clients reconnect — and spread over pods behind a ClusterIP. Default 0 = no limit.
+   */
+  maxConnectionAge?: number;
+  /** Grace for the streams of an aged connection before it closes, in ms. Default 10000. */
+  maxConnectionAgeGrace?: number;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -157,6 +165,11 @@ export function createProvider(options: ProviderOptions = {}): Provider {
             })
           : undefined;
       server = createDualServer(handler, lane);
+      limitConnectionAge(server.h2, {
+        maxAgeMs: options.maxConnectionAge ?? 0,
+        graceMs: options.maxConnectionAgeGrace ?? 10_000,
+        logger,
+      });
       sessions = trackSessions(server);
       const tcp = server.tcp;
       await new Promise<void>((resolve, reject) => {

@@ -150,6 +150,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       host: get("dubbo.protocol.host"),
       port: get("dubbo.protocol.port"),
       maxConnectionAge: get("dubbo.protocol.max-connection-age"),
+      maxConnectionAgeGrace: get("dubbo.protocol.max-connection-age-grace"),
       maxMessageSize: get("dubbo.protocol.max-message-size"),
     },
     consumer: {

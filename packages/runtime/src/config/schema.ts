@@ -56,6 +56,7 @@ export const SCHEMA = {
   "dubbo.protocol.host": optional(hostValue, "not set: all interfaces"),
   "dubbo.protocol.port": key(portValue(true), 50052),
   "dubbo.protocol.max-connection-age": key(durationValue, 0, "0 = off"),
+  "dubbo.protocol.max-connection-age-grace": key(durationValue, 10_000),
   "dubbo.protocol.max-message-size": key(bytesValue, 4_194_304),
   "dubbo.consumer.timeout": key(durationValue, 1000),
   "dubbo.consumer.retries": key(nonNegativeIntegerValue, 2),

@@ -53,6 +53,7 @@ export interface DubboConfig {
     readonly port: number;
     /** `dubbo.protocol.max-connection-age` in ms, default 0 = connections are never aged out. */
     readonly maxConnectionAge: number;
+    readonly maxConnectionAgeGrace: number;
     /** `dubbo.protocol.max-message-size` in bytes, default 4194304 (4 MiB). */
     readonly maxMessageSize: number;
   };
