@@ -3,7 +3,7 @@
  * (service, version, group), graceful drain.
  */
 export { type CallInfo, callInfo } from "./call-info.js";
-export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";
 export { createHealthService } from "./health-service.js";
 export { metricsInterceptor } from "./metrics-interceptor.js";
+export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";
 export { createReflectionService } from "./reflection-service.js";
