@@ -160,6 +160,11 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["2000", 2000],
     ["3000", 3000],
   ],
+  "dubbo.protocol.max-connection-age-grace": [
+    ["100", 100],
+    ["200", 200],
+    ["300", 300],
+  ],
   "dubbo.protocol.max-message-size": [
     ["1", 1],
     ["2", 2],
