@@ -16,6 +16,8 @@ type Listener = (
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
+function ignoreStreamError(): void {}
+
 /** Takes an HTTP/2 stream before the general path sees it; returns true when it handled the stream. */
 export type StreamHook = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
 
@@ -33,6 +35,10 @@ export function createDualServer(
   // request/response objects (built as Node's own compat layer builds them) and go to the general path.
   const h2 = http2.createServer(h2Options);
   h2.on("stream", (stream, headers, _flags, rawHeaders) => {
+    // A peer that resets its connection makes Node emit ECONNRESET on every open stream; unhandled, that would end
+    // the process. The stream's 'close' is what the handlers act on (as a cancellation), so the error itself is
+    // dropped here — as Node's compatibility layer does for its requests.
+    stream.on("error", ignoreStreamError);
     if (hook?.(stream, headers)) return;
     const req = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders as unknown as string[]);
     const res = new http2.Http2ServerResponse(stream);
