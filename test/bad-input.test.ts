@@ -117,6 +117,20 @@ describe("bad input to the provider", () => {
       message: /incomplete envelope/,
     },
     {
+      case: "no message at all (END_STREAM right after the headers)",
+      encodings: ["identity", "gzip"],
+      body: Buffer.alloc(0),
+      code: 12,
+      message: /missing input message for unary method/,
+    },
+    {
+      case: "two messages on a unary call",
+      encodings: ["identity", "gzip"],
+      body: Buffer.concat([grpcFrame(greetRequest("a")), grpcFrame(greetRequest("b"))]),
+      code: 12,
+      message: /extra input message/,
+    },
+    {
       case: "a 5 MiB message (limit 4 MiB)",
       encodings: ["identity", "gzip"],
       body: grpcFrame(Buffer.alloc(OVER_LIMIT, 0x41)),

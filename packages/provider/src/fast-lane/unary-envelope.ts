@@ -3,13 +3,13 @@ import { Code, ConnectError } from "@connectrpc/connect";
 /**
  * Reads the one length-prefixed message of a unary gRPC request from its DATA chunks, with the checks (and the codes
  * and messages) of connect's general path, so both lanes answer bad input alike: a compressed flag is INTERNAL (no
- * grpc-encoding to decompress with), a prefix over the limit RESOURCE_EXHAUSTED, a cut-off or missing or second message
- * INVALID_ARGUMENT.
+ * grpc-encoding to decompress with), a prefix over the limit RESOURCE_EXHAUSTED, a cut-off message INVALID_ARGUMENT, a missing
+ * or second message UNIMPLEMENTED (connect's codes; the gRPC spec names none).
  */
 export function readUnaryEnvelope(chunks: Buffer[], total: number, readMaxBytes: number): Uint8Array {
   const buf = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   if (buf.length === 0) {
-    throw new ConnectError("protocol error: missing input message for unary method", Code.InvalidArgument);
+    throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   }
   if (buf.length < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
   const flags = buf[0] ?? 0;
@@ -25,7 +25,7 @@ export function readUnaryEnvelope(chunks: Buffer[], total: number, readMaxBytes:
   }
   if (buf.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
   if (buf.length > 5 + length) {
-    throw new ConnectError("protocol error: received extra input message for unary method", Code.InvalidArgument);
+    throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
   }
   return buf.subarray(5);
 }
