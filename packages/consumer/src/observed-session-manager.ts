@@ -1,0 +1,71 @@
+import * as http2 from "node:http2";
+import { Http2SessionManager } from "@connectrpc/connect-node";
+import { type AttemptFacts, currentAttempt } from "./attempt-facts.js";
+
+/** Last-stream-id of the GOAWAY frame each observed session received, if it received one. */
+const goawayLastStreamId = new WeakMap<http2.Http2Session, number>();
+/** Sessions whose GOAWAY frames are being recorded. */
+const watched = new WeakSet<http2.Http2Session>();
+
+/**
+ * connect-node's HTTP/2 session manager (one connection, PING keep-alive, reconnect after GOAWAY) that also records,
+ * for the attempt in progress, what happened to its stream: opened, refused before processing, or cut off by the
+ * connection's end. The retry layer reads those facts; nothing else changes.
+ */
+export class ObservedSessionManager extends Http2SessionManager {
+  #closedByUs = false;
+
+  override async request(
+    method: string,
+    path: string,
+    headers: http2.OutgoingHttpHeaders,
+    options: Omit<http2.ClientSessionRequestOptions, "signal">,
+  ): Promise<http2.ClientHttp2Stream> {
+    const facts = currentAttempt();
+    const stream = await super.request(method, path, headers, options);
+    if (facts) observe(stream, facts, () => this.#closedByUs);
+    return stream;
+  }
+
+  /** Closes the connection; streams it cuts off count as cancelled by us, not as a lost connection. */
+  override abort(reason?: Error): void {
+    this.#closedByUs = true;
+    super.abort(reason);
+  }
+}
+
+function observe(stream: http2.ClientHttp2Stream, facts: AttemptFacts, closedByUs: () => boolean): void {
+  facts.streamOpened = true;
+  const session = stream.session;
+  if (session && !watched.has(session)) {
+    watched.add(session);
+    session.on("goaway", (_code: number, lastStreamId: number) => goawayLastStreamId.set(session, lastStreamId));
+    // connect-node 2.2 destroys a session that gets GOAWAY with no open stream, and Node emits that 'error' a tick
+    // later; if the manager is aborted (consumer.close()) in between, connect has removed its listener and the
+    // error would crash the process. Seen in tests; the error itself needs no handling — the manager reconnects.
+    session.on("error", () => {});
+  }
+  // Node emits 'error' (for a non-zero RST code) and then 'close'; the rstCode is set before either.
+  const record = () => {
+    if (closedByUs()) return; // consumer.close(): a cancellation, whatever state the stream was in
+    if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+      facts.refused = "rst-stream";
+      return;
+    }
+    if (stream.id === undefined) {
+      facts.refused = "not-sent";
+      return;
+    }
+    const last = session ? goawayLastStreamId.get(session) : undefined;
+    if (last !== undefined && stream.id > last) {
+      facts.refused = "goaway";
+      return;
+    }
+    const completed = stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.readableEnded;
+    if (!completed && session?.destroyed === true) {
+      facts.connectionLost = true;
+    }
+  };
+  stream.once("error", record);
+  stream.once("close", record);
+}

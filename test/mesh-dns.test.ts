@@ -1,0 +1,260 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import * as dgram from "node:dgram";
+import { Resolver } from "node:dns/promises";
+import * as net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ConsumerOptions,
+  createConsumer,
+  meshAddress,
+  type ReferenceOptions,
+  referenceUrl,
+} from "@dubbo-mesh/consumer";
+import { GreeterService } from "@dubbo-mesh/sample-greeter";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+
+const FQDN = "greeter-provider.demo.svc.cluster.local";
+
+describe("meshAddress: <providedBy>.<namespace>.svc.<clusterDomain>:<port>", () => {
+  it("defaults: namespace default, cluster.local, port 50052", () => {
+    expect(meshAddress({ providedBy: "greeter-provider" }, {})).toEqual({
+      host: "greeter-provider.default.svc.cluster.local",
+      port: 50052,
+      url: "http://greeter-provider.default.svc.cluster.local:50052",
+    });
+  });
+
+  it("namespace: providerNamespace > POD_NAMESPACE > default (an empty variable counts as unset)", () => {
+    expect(meshAddress({ providedBy: "p" }, { POD_NAMESPACE: "demo" }).host).toBe("p.demo.svc.cluster.local");
+    expect(meshAddress({ providedBy: "p", providerNamespace: "prod" }, { POD_NAMESPACE: "demo" }).host).toBe(
+      "p.prod.svc.cluster.local",
+    );
+    expect(meshAddress({ providedBy: "p" }, { POD_NAMESPACE: "" }).host).toBe("p.default.svc.cluster.local");
+  });
+
+  it("cluster domain from CLUSTER_DOMAIN, a trailing dot dropped", () => {
+    expect(meshAddress({ providedBy: "p" }, { CLUSTER_DOMAIN: "corp.example" }).host).toBe(
+      "p.default.svc.corp.example",
+    );
+    expect(meshAddress({ providedBy: "p" }, { CLUSTER_DOMAIN: "k8s.local." }).url).toBe(
+      "http://p.default.svc.k8s.local:50052",
+    );
+  });
+
+  it("port from providerPort", () => {
+    const a = meshAddress({ providedBy: "p", providerNamespace: "demo", providerPort: 8080 }, {});
+    expect(a).toEqual({ host: "p.demo.svc.cluster.local", port: 8080, url: "http://p.demo.svc.cluster.local:8080" });
+  });
+
+  it("a name that is no DNS label or a port out of range is refused, naming it", () => {
+    expect(() => meshAddress({ providedBy: "greeter.provider" }, {})).toThrow(/"greeter.provider"/);
+    expect(() => meshAddress({ providedBy: "p", providerNamespace: "a_b" }, {})).toThrow(/"a_b"/);
+    expect(() => meshAddress({ providedBy: "p", providerPort: 70000 }, {})).toThrow(/70000/);
+  });
+
+  it("a reference url overrides all of it", () => {
+    const ctx = { meshEnable: true, env: { POD_NAMESPACE: "demo" } };
+    const ref = { url: "tri://10.0.0.7:20880", providedBy: "p", providerPort: 1 };
+    expect(referenceUrl("greet.v1.GreeterService", ref, ctx).href).toBe("http://10.0.0.7:20880/");
+    expect(referenceUrl("greet.v1.GreeterService", { providedBy: "p" }, ctx).href).toBe(
+      "http://p.demo.svc.cluster.local:50052/",
+    );
+  });
+});
+
+describe("mesh mode (dubbo.consumer.mesh-enable) checks at reference()", () => {
+  const mesh = createConsumer({ meshEnable: true, env: {} });
+  const plain = createConsumer({ env: {} });
+  afterAll(() => {
+    mesh.close();
+    plain.close();
+  });
+
+  it("no providedBy and no url -> error naming the service and providedBy", () => {
+    expect(() => mesh.reference(GreeterService, {})).toThrow(
+      /greet\.v1\.GreeterService: providedBy is required in mesh mode/,
+    );
+  });
+
+  it("a protocol that is not Triple -> error saying mesh requires Triple", () => {
+    const dubbo = { providedBy: "p", protocol: "dubbo" } as unknown as ReferenceOptions;
+    expect(() => mesh.reference(GreeterService, dubbo)).toThrow(/mesh mode .* requires the Triple protocol.*"dubbo"/);
+    expect(() => mesh.reference(GreeterService, { providedBy: "p", protocol: "triple" })).not.toThrow();
+  });
+
+  it("outside mesh mode, a reference without an address is still an error", () => {
+    expect(() => plain.reference(GreeterService, {})).toThrow(/GreeterService needs url or providedBy/);
+  });
+});
+
+/** A free port on 127.0.0.1 for both UDP and TCP (dnsmasq serves both). */
+async function freeDnsPort(): Promise<number> {
+  for (;;) {
+    const udp = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
+    const port = udp.address().port;
+    const tcp = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      tcp.once("error", () => resolve(false));
+      tcp.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
+    if (ok) {
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      return port;
+    }
+  }
+}
+
+interface Dnsmasq {
+  port: number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts dnsmasq answering `records` (name -> IPv4), authoritative for cluster.local (NXDOMAIN for other names). */
+async function startDnsmasq(records: Record<string, string>): Promise<Dnsmasq> {
+  const port = await freeDnsPort();
+  const args = [
+    "--no-daemon",
+    "--no-resolv",
+    "--no-hosts",
+    `--port=${port}`,
+    "--listen-address=127.0.0.1",
+    "--bind-interfaces",
+    // Like the cluster DNS, answer NXDOMAIN for unknown names of the cluster domain (else dnsmasq says REFUSED).
+    "--local=/cluster.local/",
+    "--log-queries",
+    "--log-facility=-",
+    ...Object.entries(records).map(([name, ip]) => `--host-record=${name},${ip}`),
+  ];
+  const child: ChildProcess = spawn("dnsmasq", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const resolver = new Resolver({ timeout: 200, tries: 1 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  const [first] = Object.keys(records);
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`dnsmasq exited: ${log}`);
+    try {
+      if (first) await resolver.resolve4(first);
+      break;
+    } catch (e) {
+      if (i > 50) throw new Error(`dnsmasq did not answer: ${String(e)}\n${log}`);
+      await sleep(100);
+    }
+  }
+  return {
+    port,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+describe("end to end: a mesh name resolved by a real DNS server (dnsmasq)", () => {
+  let dns: Dnsmasq;
+  let provider: TestProvider;
+  const authorities: string[] = [];
+  const recordAuthority: Interceptor = (next) => async (req) => {
+    authorities.push(new URL(req.url).host);
+    return next(req);
+  };
+  let consumerOptions: ConsumerOptions;
+
+  beforeAll(async () => {
+    provider = await startContractProvider({ host: "127.0.0.2", interceptors: [recordAuthority] });
+    dns = await startDnsmasq({ [FQDN]: "127.0.0.2" });
+    consumerOptions = { dns: { servers: [`127.0.0.1:${dns.port}`] }, env: {}, meshEnable: true };
+  });
+  afterAll(async () => {
+    await dns?.stop();
+    await provider?.close();
+  });
+
+  const mesh = (ref: Partial<ReferenceOptions> = {}): ReferenceOptions => ({
+    providedBy: "greeter-provider",
+    providerNamespace: "demo",
+    providerPort: provider.port,
+    timeout: 3000,
+    ...ref,
+  });
+
+  it("gRPC over HTTP/2: Greet reaches the provider at the DNS answer, with :authority = the FQDN", async () => {
+    const consumer = createConsumer(consumerOptions);
+    try {
+      authorities.length = 0;
+      const res = await consumer.reference(GreeterService, mesh()).greet({ name: "mesh" });
+      expect(res.greeting).toBe("hello, mesh");
+      expect(authorities).toEqual([`${FQDN}:${provider.port}`]);
+      expect(dns.log()).toContain(`query[A] ${FQDN} from 127.0.0.1`);
+    } finally {
+      consumer.close();
+    }
+  });
+
+  it("Triple HTTP/1.1 through the same DNS, with Host = the FQDN", async () => {
+    const consumer = createConsumer(consumerOptions);
+    try {
+      authorities.length = 0;
+      const res = await consumer.reference(GreeterService, mesh({ protocol: "triple" })).greet({ name: "h1" });
+      expect(res.greeting).toBe("hello, h1");
+      expect(authorities).toEqual([`${FQDN}:${provider.port}`]);
+    } finally {
+      consumer.close();
+    }
+  });
+
+  it("the namespace comes from the consumer's POD_NAMESPACE when the reference names none", async () => {
+    const consumer = createConsumer({ ...consumerOptions, env: { POD_NAMESPACE: "demo" } });
+    try {
+      const res = await consumer
+        .reference(GreeterService, mesh({ providerNamespace: undefined }))
+        .greet({ name: "env" });
+      expect(res.greeting).toBe("hello, env");
+    } finally {
+      consumer.close();
+    }
+  });
+
+  it("a url overrides providedBy", async () => {
+    const consumer = createConsumer(consumerOptions);
+    try {
+      const ref = mesh({ providedBy: "not-in-dns", url: `http://127.0.0.2:${provider.port}` });
+      expect((await consumer.reference(GreeterService, ref).greet({ name: "url" })).greeting).toBe("hello, url");
+    } finally {
+      consumer.close();
+    }
+  });
+
+  it("a name not in DNS -> UNAVAILABLE naming the host", async () => {
+    const consumer = createConsumer(consumerOptions);
+    try {
+      const e = await consumer
+        .reference(GreeterService, mesh({ providedBy: "no-such-provider" }))
+        .greet({ name: "x" })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(e).toBeInstanceOf(ConnectError);
+      expect((e as ConnectError).code).toBe(Code.Unavailable);
+      expect((e as ConnectError).rawMessage).toContain("no-such-provider.demo.svc.cluster.local");
+      expect(dns.log()).toContain("query[A] no-such-provider.demo.svc.cluster.local");
+    } finally {
+      consumer.close();
+    }
+  });
+});
