@@ -3,7 +3,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { defaultBackoff } from "./backoff.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
-import { tripleHeadersInterceptor } from "./headers-interceptor.js";
+import { tripleHeaders } from "./headers-interceptor.js";
 import { idempotencyOf } from "./idempotency.js";
 import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./options.js";
 import { createProtocolTransport } from "./protocol-transport.js";
@@ -51,11 +51,9 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
         json: ref.json ?? false,
         readMaxBytes: ref.readMaxBytes ?? 4 * 1024 * 1024,
         defaultTimeoutMs,
-        interceptors: [
-          ...(options.interceptors ?? []),
-          ...(ref.interceptors ?? []),
-          tripleHeadersInterceptor({ version: ref.version, group: ref.group, application: options.application }),
-        ],
+        interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
+        headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
+        fastLane: ref.fastLane ?? true,
       });
       const transport = createRetryingTransport(wire, {
         retries: ref.retries ?? options.retries ?? 2,

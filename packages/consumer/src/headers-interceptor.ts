@@ -8,15 +8,18 @@ export interface TripleCallHeaders {
   application?: string;
 }
 
-/**
- * Creates the interceptor that adds `tri-service-version`, `tri-service-group` and `tri-consumer-appname` to every
- * call of a reference — unary and streaming alike — unless the caller set them per call.
- */
-export function tripleHeadersInterceptor(values: TripleCallHeaders): Interceptor {
-  const pairs: [string, string][] = [];
-  if (values.version) pairs.push([headerServiceVersion, values.version]);
-  if (values.group) pairs.push([headerServiceGroup, values.group]);
-  if (values.application) pairs.push([headerConsumerAppName, values.application]);
+/** The Triple headers of a reference as a plain object, for transports that set them without an interceptor. */
+export function tripleHeaders(values: TripleCallHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (values.version) out[headerServiceVersion] = values.version;
+  if (values.group) out[headerServiceGroup] = values.group;
+  if (values.application) out[headerConsumerAppName] = values.application;
+  return out;
+}
+
+/** An interceptor that sets fixed headers on every call, unless the call set them itself. */
+export function staticHeadersInterceptor(headers: Readonly<Record<string, string>>): Interceptor {
+  const pairs = Object.entries(headers);
   return (next) => (req) => {
     for (const [k, v] of pairs) if (!req.header.has(k)) req.header.set(k, v);
     return next(req);

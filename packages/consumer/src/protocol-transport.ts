@@ -2,6 +2,8 @@ import type { Interceptor, Transport } from "@connectrpc/connect";
 import { compressionGzip, createGrpcTransport, createNodeHttpClient } from "@connectrpc/connect-node";
 import { createTripleTransport } from "@dubbo-mesh/protocol";
 import type { ConnectionPool } from "./connection-pool.js";
+import { createFastGrpcTransport } from "./fast-lane/fast-grpc-transport.js";
+import { staticHeadersInterceptor } from "./headers-interceptor.js";
 
 /** What the wire-level transport of one reference needs. */
 export interface ProtocolTransportOptions {
@@ -14,8 +16,12 @@ export interface ProtocolTransportOptions {
   readMaxBytes: number;
   /** Deadline of calls that set none, ms; undefined = none. */
   defaultTimeoutMs: number | undefined;
-  /** Run once per attempt, outermost first. */
+  /** The caller's interceptors, run once per attempt, outermost first. */
   interceptors: Interceptor[];
+  /** Triple headers of the reference (version, group, application); a call's own headers override them. */
+  headers: Record<string, string>;
+  /** Unary gRPC on the fast lane (see ReferenceOptions.fastLane). */
+  fastLane: boolean;
 }
 
 /**
@@ -23,15 +29,26 @@ export interface ProtocolTransportOptions {
  * Triple HTTP unary over HTTP/1.1 (the pool's agent) or HTTP/2. The lowest layer of the call path.
  */
 export function createProtocolTransport(pool: ConnectionPool, options: ProtocolTransportOptions): Transport {
-  const { baseUrl, interceptors, readMaxBytes, defaultTimeoutMs } = options;
+  const { baseUrl, readMaxBytes, defaultTimeoutMs, headers } = options;
+  const interceptors = [...options.interceptors, staticHeadersInterceptor(headers)];
   if (options.protocol === "grpc") {
-    return createGrpcTransport({
+    const sessionManager = pool.http2(baseUrl);
+    const general = createGrpcTransport({
       baseUrl: baseUrl.href,
-      sessionManager: pool.http2(baseUrl),
+      sessionManager,
       interceptors,
       readMaxBytes,
       defaultTimeoutMs,
       acceptCompression: [compressionGzip],
+    });
+    if (!options.fastLane) return general;
+    return createFastGrpcTransport({
+      sessionManager,
+      general,
+      headers,
+      interceptors: options.interceptors,
+      defaultTimeoutMs,
+      readMaxBytes,
     });
   }
   const httpClient =
