@@ -42,6 +42,34 @@ describe("decorators compile down to the plain registration calls", () => {
   });
 });
 
+describe("lazy references", () => {
+  async function checksServed(qosPort: number | undefined): Promise<number> {
+    const text = (await qos(qosPort, "/metrics")).body;
+    const m = /dubbo_rpc_requests_total\{service="grpc.health.v1.Health",method="Check",code="OK"\} (\d+)/.exec(text);
+    return Number(m?.[1] ?? 0);
+  }
+
+  it("lazy: false connects (and checks the provider) during start; lazy: true opens nothing until the first call", async () => {
+    const provider = app().provide(ContractGreeter);
+    const { protocolPort, qosPort } = await provider.start();
+    const url = `http://127.0.0.1:${protocolPort}`;
+    const events: string[] = [];
+    const logger = { ...silent, info: (f: { event: string }) => events.push(f.event) };
+    const lazyApp = dubbo({ config: free, logger, handleSignals: false });
+    stops.push(() => lazyApp.stop());
+    lazyApp.reference(GreeterService, { url, lazy: true });
+    await lazyApp.start();
+    expect(await checksServed(qosPort)).toBe(0);
+    expect(events).not.toContain("reference-connected");
+    const eagerApp = dubbo({ config: free, logger, handleSignals: false });
+    stops.push(() => eagerApp.stop());
+    eagerApp.reference(GreeterService, { url, lazy: false });
+    await eagerApp.start();
+    expect(events).toContain("reference-connected");
+    expect(await checksServed(qosPort)).toBe(1);
+  });
+});
+
 describe("configuration reaches the application", () => {
   it("code > environment > default, and QOS getConfig shows each source", async () => {
     const a = dubbo({

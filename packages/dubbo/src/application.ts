@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client, ServiceImpl } from "@connectrpc/connect";
-import { type Consumer, type ConsumerOptions, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
+import { type Consumer, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
+import { health } from "@dubbo-mesh/protocol";
 import { createProvider, type Provider } from "@dubbo-mesh/provider";
 import type { QosServer } from "@dubbo-mesh/qos";
 import {
@@ -98,7 +99,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
   const lifecycle = createLifecycle();
   const metrics = createRpcMetrics();
   const registrations: { desc: DescService; impl: object; version?: string; group?: string }[] = [];
-  const eager: Client<DescService>[] = [];
+  // References with lazy: false, connected (and checked) while the application starts.
+  const eager: { service: string; check: () => Promise<unknown> }[] = [];
   const referenced: { service: string; address?: string }[] = [];
   let consumer: Consumer | undefined;
   let provider: Provider | undefined;
@@ -112,9 +114,21 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       retries: values.consumer.retries,
       meshEnable: values.consumer.meshEnable,
       env,
-    } as ConsumerOptions);
+    });
     return consumer;
   };
+
+  const connectNow = (ref: { service: string; check: () => Promise<unknown> }) =>
+    ref.check().then(
+      () => logger.info({ event: "reference-connected", service: ref.service }),
+      // In a mesh the provider may start after us: a reference that cannot connect yet is not fatal.
+      (e: unknown) =>
+        logger.warn({
+          event: "reference-not-connected",
+          service: ref.service,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    );
 
   const app: DubboApplication = {
     config,
@@ -153,7 +167,18 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
         ...rest,
       } as ReferenceOptions);
       referenced.push({ service: desc.typeName, address: rest.url ?? rest.providedBy });
-      if (lazy === false) eager.push(client as Client<DescService>);
+      if (lazy === false) {
+        // A health Check over the reference's own address and options opens its connection now.
+        const probe = getConsumer().reference(health.Health, {
+          ...(rest as ReferenceOptions),
+          protocol: "grpc",
+          retries: 0,
+          timeout: Math.min(values.consumer.timeout, 3000),
+        });
+        const ref = { service: desc.typeName, check: () => probe.check({ service: desc.typeName }) };
+        if (lifecycle.state === "starting") eager.push(ref);
+        else void connectNow(ref);
+      }
       return client;
     },
     addCheck(kind, name, check, checkOptions) {
@@ -185,7 +210,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
           references: () => referenced,
         });
         const qosPort = qos ? (await qos.start()).port : undefined;
-        await Promise.all(eager.map((client) => connectEagerly(client)));
+        await Promise.all(eager.map(connectNow));
         lifecycle.transition("started");
         logger.info({
           event: "application-started",
@@ -217,11 +242,6 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
     },
   };
   return app;
-}
-
-/** Opens a reference's connection now (a `lazy: false` reference), by a call that needs no server answer. */
-async function connectEagerly(_client: Client<DescService>): Promise<void> {
-  // The connection pool opens HTTP/2 sessions on first use; see ReferenceOptions in @dubbo-mesh/consumer.
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
