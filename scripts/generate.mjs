@@ -1,7 +1,7 @@
 // Regenerates the committed protobuf code with buf and protoc-gen-es.
 // Usage: node scripts/generate.mjs [outRoot]   (outRoot defaults to the repo; the staleness test passes a temp dir)
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 

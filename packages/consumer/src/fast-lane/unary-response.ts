@@ -74,7 +74,7 @@ export function readUnaryResponse<I extends DescMessage, O extends DescMessage>(
   }
   if (statusSource["grpc-status"] !== "0") {
     const metadata = toHeaders(header);
-    if (trailer) toHeaders(trailer).forEach((v, k) => metadata.append(k, v));
+    if (trailer) for (const [k, v] of toHeaders(trailer)) metadata.append(k, v);
     // The error carries `metadata` (headers and trailers) as its metadata, as on connect's general path.
     throw findTrailerError(metadata) ?? new ConnectError("unknown error", Code.Unknown, metadata);
   }

@@ -116,7 +116,10 @@ function serve(
   const onShutdown = () =>
     fail(new ConnectError("operation was aborted: the provider is shutting down", Code.Canceled));
 
-  if (timeout.error) return fail(timeout.error);
+  if (timeout.error) {
+    fail(timeout.error);
+    return;
+  }
   let target: BoundMethod;
   try {
     target = resolveTarget(
@@ -129,7 +132,8 @@ function serve(
       header(headers, headerServiceGroup),
     );
   } catch (e) {
-    return fail(e);
+    fail(e);
+    return;
   }
   if (timeout.timeoutMs !== undefined) {
     timer = setTimeout(

@@ -4,4 +4,9 @@ export {
   type ReferenceMetadata,
   referenceMetadataOf,
 } from "./reference-decorator.js";
-export { DubboService, type DubboServiceOptions, type ServiceMetadata, serviceMetadataOf } from "./service-decorator.js";
+export {
+  DubboService,
+  type DubboServiceOptions,
+  type ServiceMetadata,
+  serviceMetadataOf,
+} from "./service-decorator.js";

@@ -28,7 +28,10 @@ const byClass = new WeakMap<object, ServiceMetadata[]>();
  * class GreeterImpl implements ServiceImpl<typeof GreeterService> { async greet(req) { ... } ... }
  */
 export function DubboService<T extends DescService>(desc: T, options: DubboServiceOptions = {}) {
-  return <C extends abstract new (...args: never[]) => ServiceImpl<T>>(target: C, context: ClassDecoratorContext<C>) => {
+  return <C extends abstract new (...args: never[]) => ServiceImpl<T>>(
+    target: C,
+    context: ClassDecoratorContext<C>,
+  ) => {
     if (context.kind !== "class") throw new Error("@DubboService decorates a class");
     const list = byClass.get(target) ?? [];
     list.push({ desc, options: { ...options } });
