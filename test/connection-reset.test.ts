@@ -2,36 +2,22 @@ import * as net from "node:net";
 import { createConsumer } from "@dubbo-mesh/consumer";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { describe, expect, it } from "vitest";
+import { h2Frame, h2Preface, hpackLiteral } from "./support/h2-frames.js";
 import { spawnNode } from "./support/processes.js";
 
 /** An HTTP/2 client preface, SETTINGS, and HEADERS (HPACK literals) + DATA of one unary call on stream 1. */
 function rawCall(port: number, path: string, name: string): Buffer {
-  const lit = (k: string, v: string) =>
-    Buffer.concat([Buffer.from([0x00, k.length]), Buffer.from(k), Buffer.from([v.length]), Buffer.from(v)]);
   const block = Buffer.concat([
-    lit(":method", "POST"),
-    lit(":scheme", "http"),
-    lit(":path", path),
-    lit(":authority", `127.0.0.1:${port}`),
-    lit("content-type", "application/grpc"),
-    lit("te", "trailers"),
+    hpackLiteral(":method", "POST"),
+    hpackLiteral(":scheme", "http"),
+    hpackLiteral(":path", path),
+    hpackLiteral(":authority", `127.0.0.1:${port}`),
+    hpackLiteral("content-type", "application/grpc"),
+    hpackLiteral("te", "trailers"),
   ]);
-  const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-    const h = Buffer.alloc(9);
-    h.writeUIntBE(payload.length, 0, 3);
-    h[3] = type;
-    h[4] = flags;
-    h.writeUInt32BE(stream, 5);
-    return Buffer.concat([h, payload]);
-  };
   const msg = Buffer.concat([Buffer.from([0x0a, name.length]), Buffer.from(name)]);
   const grpcFrame = Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]);
-  return Buffer.concat([
-    Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
-    frame(0x4, 0, 0, Buffer.alloc(0)),
-    frame(0x1, 0x4, 1, block),
-    frame(0x0, 0x1, 1, grpcFrame),
-  ]);
+  return Buffer.concat([h2Preface(), h2Frame(0x1, 0x4, 1, block), h2Frame(0x0, 0x1, 1, grpcFrame)]);
 }
 
 describe("a peer that resets its TCP connection mid-call", () => {

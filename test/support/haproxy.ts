@@ -24,6 +24,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { h2Frame, h2Preface, hpackLiteral } from "./h2-frames.js";
 
 /** One server of the backend. */
 export interface HaproxyBackend {
@@ -231,39 +232,18 @@ function retryLines(retries: number): string {
  * stream 1. HEADERS uses HPACK "literal header field without indexing" (RFC 7541 §6.2.2) with plain strings.
  */
 export function grpcHealthCheckFrames(): [string, string, string] {
-  const preface = Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), frame(0x4, 0, 0, Buffer.alloc(0))]);
+  const preface = h2Preface();
   const block = Buffer.concat([
     Buffer.from([0x83]), // :method POST (static table index 3)
     Buffer.from([0x86]), // :scheme http (index 6)
-    literal(4, "/grpc.health.v1.Health/Check"), // :path (name index 4)
-    literal(1, "health-check"), // :authority (index 1); Node resets a stream that has neither :authority nor host
-    literal(31, "application/grpc"), // content-type (index 31)
-    literal("te", "trailers"),
+    hpackLiteral(4, "/grpc.health.v1.Health/Check"), // :path (name index 4)
+    hpackLiteral(1, "health-check"), // :authority (index 1); Node resets a stream that has neither :authority nor host
+    hpackLiteral(31, "application/grpc"), // content-type (index 31)
+    hpackLiteral("te", "trailers"),
   ]);
-  const headers = frame(0x1, 0x4, 1, block); // END_HEADERS
-  const data = frame(0x0, 0x1, 1, Buffer.from([0, 0, 0, 0, 0])); // END_STREAM; gRPC frame: uncompressed, length 0
+  const headers = h2Frame(0x1, 0x4, 1, block); // END_HEADERS
+  const data = h2Frame(0x0, 0x1, 1, Buffer.from([0, 0, 0, 0, 0])); // END_STREAM; gRPC frame: uncompressed, length 0
   return [preface.toString("hex"), headers.toString("hex"), data.toString("hex")];
-}
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head[3] = type;
-  head[4] = flags;
-  head.writeUInt32BE(streamId, 5);
-  return Buffer.concat([head, payload]);
-}
-
-/** HPACK literal without indexing: by static-table name index (4-bit prefix integer) or with a literal name. */
-function literal(name: number | string, value: string): Buffer {
-  const str = (s: string) => {
-    const b = Buffer.from(s, "latin1");
-    if (b.length > 126) throw new Error("string too long for a one-byte HPACK length");
-    return Buffer.concat([Buffer.from([b.length]), b]);
-  };
-  if (typeof name === "string") return Buffer.concat([Buffer.from([0x00]), str(name), str(value)]);
-  const index = name < 15 ? Buffer.from([name]) : Buffer.from([0x0f, name - 15]); // name - 15 < 128 here
-  return Buffer.concat([index, str(value)]);
 }
 
 /** Sends one command to HAProxy's stats socket and returns the whole answer. */
