@@ -1,0 +1,97 @@
+/**
+ * h2load (nghttp2-client) as the load generator of the server benchmarks: installs it when missing, runs it against
+ * a gRPC method over cleartext HTTP/2 (prior knowledge) with a request body file, and parses its summary plus the
+ * per-request `--log-file` into req/s, success counts and latency percentiles.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { start } from "./children.mjs";
+import { percentile } from "./stats.mjs";
+
+/** Makes sure `h2load` is on PATH, installing Debian's nghttp2-client with apt-get if it is not. */
+export function ensureH2load() {
+  const has = () => spawnSync("sh", ["-c", "command -v h2load"], { stdio: "ignore" }).status === 0;
+  if (has()) return;
+  console.error("h2load not found: installing nghttp2-client with apt-get ...");
+  let r = spawnSync("apt-get", ["install", "-y", "nghttp2-client"], { stdio: "inherit" });
+  if (r.status !== 0) {
+    spawnSync("apt-get", ["update"], { stdio: "inherit" });
+    r = spawnSync("apt-get", ["install", "-y", "nghttp2-client"], { stdio: "inherit" });
+  }
+  if (r.status !== 0 || !has()) throw new Error("could not install h2load (apt-get install -y nghttp2-client)");
+}
+
+/** h2load's version line, e.g. "h2load nghttp2/1.52.0". */
+export function h2loadVersion() {
+  return spawnSync("h2load", ["--version"], { encoding: "utf8" }).stdout.trim();
+}
+
+function num(re, text) {
+  const m = re.exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+/** Parses h2load's text summary. */
+export function parseSummary(text) {
+  return {
+    reqPerSec: num(/finished in [\d.]+m?s, ([\d.]+) req\/s/, text),
+    total: num(/requests: (\d+) total/, text),
+    done: num(/(\d+) done/, text),
+    succeeded: num(/(\d+) succeeded/, text),
+    failed: num(/(\d+) failed/, text),
+    errored: num(/(\d+) errored/, text),
+    timeout: num(/(\d+) timeout/, text),
+    status2xx: num(/status codes: (\d+) 2xx/, text),
+    dataBytes: num(/traffic: .* \((\d+)\) data/, text),
+  };
+}
+
+/** Latency percentiles (ms) from an h2load --log-file (tab-separated: start µs, status, duration µs). */
+export function parseLogLatency(path) {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const us = new Float64Array(lines.length);
+  let n = 0;
+  for (const line of lines) {
+    const tab = line.lastIndexOf("\t");
+    if (tab < 0) continue;
+    const v = Number(line.slice(tab + 1));
+    if (Number.isFinite(v)) us[n++] = v;
+  }
+  const sorted = us.subarray(0, n).sort();
+  return {
+    samples: n,
+    p50Ms: percentile(sorted, 50) / 1000,
+    p99Ms: percentile(sorted, 99) / 1000,
+    maxMs: sorted[n - 1] / 1000,
+  };
+}
+
+/**
+ * Loads `url` for `durationS` seconds after `warmupS` seconds of warm-up (not measured) with `clients` connections of
+ * `streams` concurrent streams each, POSTing `dataFile` as a gRPC call on one h2load thread.
+ */
+export async function runH2load({ url, dataFile, clients, streams, durationS, warmupS, logFile }) {
+  const args = [
+    `-D${durationS}`,
+    `--warm-up-time=${warmupS}`,
+    `-c${clients}`,
+    `-m${streams}`,
+    "-t1",
+    `-d${dataFile}`,
+    "-H",
+    "content-type: application/grpc",
+    "-H",
+    "te: trailers",
+    `--log-file=${logFile}`,
+    url,
+  ];
+  const child = start("h2load", args);
+  const timer = setTimeout(() => child.kill("SIGKILL"), (durationS + warmupS + 30) * 1000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`h2load exited ${code}: ${child.stderrTail}\n${child.stdoutText}`);
+  const summary = parseSummary(child.stdoutText);
+  const latency = parseLogLatency(logFile);
+  rmSync(logFile, { force: true });
+  return { ...summary, ...latency };
+}

@@ -1,0 +1,37 @@
+/**
+ * Starts a contestant's server in its own Node process (same Node binary as the runner) and waits until it listens.
+ * Reports the wall time from spawn to the "listening" line as seen by the runner.
+ */
+import { startNode, stop, waitFor } from "./children.mjs";
+import { serverScript } from "./contestants.mjs";
+
+/** A running server: `{ id, child, pid, port, url, spawnToListeningMs, stop() }`. */
+export async function launchServer(id, { nodeArgs = [], env = {} } = {}) {
+  const t0 = performance.now();
+  const child = startNode(serverScript(id), { nodeArgs, env: { PORT: "0", ...env } });
+  try {
+    const { port } = await waitFor(child, (m) => m.event === "listening", 30_000);
+    return {
+      id,
+      child,
+      pid: child.pid,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      spawnToListeningMs: performance.now() - t0,
+      stop: () => stop(child),
+    };
+  } catch (err) {
+    await stop(child);
+    throw new Error(`${id} server did not start: ${err.message}`);
+  }
+}
+
+/** Runs `fn(server)` against a fresh server of `id` and always stops the server afterwards. */
+export async function withServer(id, fn, options) {
+  const server = await launchServer(id, options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Benchmark server: the dubbo-mesh provider (`createProvider` from "@dubbo-mesh/provider") serving the bench greeter
+ * for the sample's GreeterService, silent logger, on 127.0.0.1 — what an application gets by default.
+ */
+import { createProvider } from "@dubbo-mesh/provider";
+import { silentLogger } from "@dubbo-mesh/runtime";
+import { GreeterService } from "@dubbo-mesh/sample-greeter";
+import { connectGreeter } from "../lib/connect-greeter.mjs";
+import { announceListening, requestedPort } from "../lib/server-main.mjs";
+
+const provider = createProvider({ port: requestedPort(), host: "127.0.0.1", logger: silentLogger });
+provider.service(GreeterService, connectGreeter());
+const { port } = await provider.start();
+announceListening(port, () => void provider.stop({ graceMs: 0 }));

@@ -1,0 +1,43 @@
+/**
+ * Benchmark server: @grpc/grpc-js with raw serialize/deserialize functions over @bufbuild/protobuf's
+ * toBinary/fromBinary and the generated schemas, so its serialization cost equals every other contestant's.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { GreetRequestSchema, GreetResponseSchema } from "../lib/greet-schema.mjs";
+import { greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
+import { announceListening, requestedPort } from "../lib/server-main.mjs";
+
+const serialize = (msg) => {
+  const bytes = toBinary(GreetResponseSchema, msg);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+};
+const deserialize = (buf) => fromBinary(GreetRequestSchema, buf);
+const method = (name, responseStream) => ({
+  path: `/greet.v1.GreeterService/${name}`,
+  requestStream: false,
+  responseStream,
+  requestSerialize: (msg) => Buffer.from(toBinary(GreetRequestSchema, msg)),
+  requestDeserialize: deserialize,
+  responseSerialize: serialize,
+  responseDeserialize: (buf) => fromBinary(GreetResponseSchema, buf),
+});
+
+const server = new grpc.Server();
+server.addService(
+  { greet: method("Greet", false), greetStream: method("GreetStream", true) },
+  {
+    greet(call, callback) {
+      callback(null, create(GreetResponseSchema, { greeting: greeting(call.request.name) }));
+    },
+    greetStream(call) {
+      const n = streamCount(call.request.name);
+      for (let i = 1; i <= n; i++) call.write(create(GreetResponseSchema, { greeting: streamGreeting(i) }));
+      call.end();
+    },
+  },
+);
+server.bindAsync(`127.0.0.1:${requestedPort()}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+  if (err) throw err;
+  announceListening(port, () => server.forceShutdown());
+});
