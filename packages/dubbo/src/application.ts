@@ -1,6 +1,7 @@
+import { createRequire } from "node:module";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client, ServiceImpl } from "@connectrpc/connect";
-import { type Consumer, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
+import type { Consumer, ReferenceOptions } from "@dubbo-mesh/consumer";
 import { health } from "@dubbo-mesh/protocol";
 import { createProvider, type Provider } from "@dubbo-mesh/provider";
 import type { QosServer } from "@dubbo-mesh/qos";
@@ -77,6 +78,8 @@ export interface DubboApplication {
   stop(): Promise<void>;
 }
 
+const requireModule = createRequire(import.meta.url);
+
 /**
  * Creates an application. Config is loaded now, so a bad value stops start-up here with one error naming key, value
  * and source.
@@ -108,6 +111,9 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
   let stopping: Promise<void> | undefined;
 
   const getConsumer = () => {
+    // The consumer package (its HTTP/2 client, resolvers, balancers) loads on the first reference, not at import:
+    // a provider-only application starts faster without it. require() of an ES module is synchronous in Node >= 22.12.
+    const { createConsumer } = requireModule("@dubbo-mesh/consumer") as typeof import("@dubbo-mesh/consumer");
     consumer ??= createConsumer({
       application: values.application.name,
       timeout: values.consumer.timeout,

@@ -3,7 +3,7 @@
  * `@DubboService` / `@DubboReference` decorators, and the types a service implementation needs.
  */
 export type { Client, HandlerContext, ServiceImpl } from "@connectrpc/connect";
-export { Code, ConnectError, createConsumer } from "@dubbo-mesh/consumer";
+export { Code, ConnectError } from "@dubbo-mesh/protocol";
 export { type CallInfo, callInfo, createProvider } from "@dubbo-mesh/provider";
 export {
   ConfigError,
