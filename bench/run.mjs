@@ -31,7 +31,7 @@ import { SERVER_WORKLOADS, writeRequestFile } from "./lib/workloads.mjs";
 import { measureClient } from "./suites/clients.mjs";
 import { measureIdle } from "./suites/idle-connections.mjs";
 import { measureServerLoad } from "./suites/server-load.mjs";
-import { measureStartup } from "./suites/startup.mjs";
+import { measureAppStartup, measureStartup } from "./suites/startup.mjs";
 
 const here = (rel) => fileURLToPath(new URL(rel, import.meta.url));
 
@@ -164,6 +164,9 @@ async function main() {
           );
           record("startup", id, m);
         }
+        const app = await measureAppStartup();
+        log(`startup      dubbo-mesh app spawn -> QOS /startup 200: ${app.appStartupMs.toFixed(0)} ms`);
+        record("startup", "dubbo-mesh", app);
       }
     }
   } finally {

@@ -52,6 +52,13 @@ export const METRICS = [
   { group: "idle", key: "perConnKiB", label: "idle connection: KiB each", better: "lower", digits: 1 },
   { group: "startup", key: "listeningMs", label: "start-up: spawn -> listening ms", better: "lower", digits: 0 },
   { group: "startup", key: "firstCallMs", label: "start-up: spawn -> first OK call ms", better: "lower", digits: 0 },
+  {
+    group: "startup",
+    key: "appStartupMs",
+    label: "start-up: application spawn -> QOS /startup 200 ms",
+    better: "lower",
+    digits: 0,
+  },
 ];
 
 /**

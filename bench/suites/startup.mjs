@@ -1,8 +1,11 @@
 /**
  * Start-up suite: spawn a contestant's server process and measure, from the spawn, the time until it prints that it
- * listens and the time until a first call from the runner succeeds. (QOS `/startup` readiness is not measured yet:
- * these two numbers stand in for it.)
+ * listens and the time until a first call from the runner succeeds. For dubbo-mesh also the whole application — the
+ * greeter sample's provider (`dubbo()` with its properties file, QOS on) — until its QOS `/startup` answers 200.
  */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../lib/free-port.mjs";
 import { probe } from "../lib/probe.mjs";
 import { launchServer } from "../lib/server-process.mjs";
 
@@ -16,5 +19,31 @@ export async function measureStartup(id) {
     return { listeningMs, firstCallMs: performance.now() - t0 };
   } finally {
     await server.stop();
+  }
+}
+
+const sampleProvider = fileURLToPath(new URL("../../samples/greeter/dist/provider.js", import.meta.url));
+
+/** ms from spawning the greeter sample's provider application to its QOS `GET /startup` answering 200. */
+export async function measureAppStartup() {
+  const [port, qosPort] = [await freePort(), await freePort()];
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [sampleProvider], {
+    env: { ...process.env, DUBBO_PROTOCOL_PORT: String(port), DUBBO_APPLICATION_QOS_PORT: String(qosPort) },
+    stdio: "ignore",
+  });
+  try {
+    for (let i = 0; i < 5000; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${qosPort}/startup`);
+        if (res.status === 200) return { appStartupMs: performance.now() - t0 };
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    throw new Error("the greeter provider did not report /startup 200 within 10 s");
+  } finally {
+    child.kill("SIGKILL");
   }
 }
