@@ -1,8 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import * as dgram from "node:dgram";
-import { Resolver } from "node:dns/promises";
-import * as net from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Interceptor } from "@connectrpc/connect";
 import {
   Code,
@@ -15,6 +10,7 @@ import {
 } from "@dubbo-mesh/consumer";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Dnsmasq, startDnsmasq } from "./support/dnsmasq.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const FQDN = "greeter-provider.demo.svc.cluster.local";
@@ -90,79 +86,6 @@ describe("mesh mode (dubbo.consumer.mesh-enable) checks at reference()", () => {
     expect(() => plain.reference(GreeterService, {})).toThrow(/GreeterService needs url or providedBy/);
   });
 });
-
-/** A free port on 127.0.0.1 for both UDP and TCP (dnsmasq serves both). */
-async function freeDnsPort(): Promise<number> {
-  for (;;) {
-    const udp = dgram.createSocket("udp4");
-    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      tcp.once("error", () => resolve(false));
-      tcp.listen(port, "127.0.0.1", () => resolve(true));
-    });
-    await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (ok) {
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      return port;
-    }
-  }
-}
-
-interface Dnsmasq {
-  port: number;
-  log(): string;
-  stop(): Promise<void>;
-}
-
-/** Starts dnsmasq answering `records` (name -> IPv4), authoritative for cluster.local (NXDOMAIN for other names). */
-async function startDnsmasq(records: Record<string, string>): Promise<Dnsmasq> {
-  const port = await freeDnsPort();
-  const args = [
-    "--no-daemon",
-    "--no-resolv",
-    "--no-hosts",
-    `--port=${port}`,
-    "--listen-address=127.0.0.1",
-    "--bind-interfaces",
-    // Like the cluster DNS, answer NXDOMAIN for unknown names of the cluster domain (else dnsmasq says REFUSED).
-    "--local=/cluster.local/",
-    "--log-queries",
-    "--log-facility=-",
-    ...Object.entries(records).map(([name, ip]) => `--host-record=${name},${ip}`),
-  ];
-  const child: ChildProcess = spawn("dnsmasq", args, { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const resolver = new Resolver({ timeout: 200, tries: 1 });
-  resolver.setServers([`127.0.0.1:${port}`]);
-  const [first] = Object.keys(records);
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`dnsmasq exited: ${log}`);
-    try {
-      if (first) await resolver.resolve4(first);
-      break;
-    } catch (e) {
-      if (i > 50) throw new Error(`dnsmasq did not answer: ${String(e)}\n${log}`);
-      await sleep(100);
-    }
-  }
-  return {
-    port,
-    log: () => log,
-    stop: async () => {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
 
 describe("end to end: a mesh name resolved by a real DNS server (dnsmasq)", () => {
   let dns: Dnsmasq;

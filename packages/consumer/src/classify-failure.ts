@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { AttemptFacts } from "./attempt-facts.js";
+import { NoEndpointError } from "./balancing/no-endpoint-error.js";
 import { HostResolutionError } from "./dns-lookup.js";
 
 /**
@@ -29,6 +30,7 @@ const connectSyscalls = new Set(["connect", "getaddrinfo"]);
  * | no route (unreachable, prohibit, ...)     | INTERNAL (EHOSTUNREACH, EACCES, ...; connect) | no      | UNAVAILABLE |
  * | host unknown to the system resolver       | UNAVAILABLE (ENOTFOUND, getaddrinfo)          | no      | as is       |
  * | host unknown to `dns.servers`             | UNAVAILABLE (HostResolutionError)             | no      | as is       |
+ * | no endpoint in rotation (ours, fail fast) | UNAVAILABLE (NoEndpointError)                 | no      | as is       |
  * | RST_STREAM(REFUSED_STREAM)                | INTERNAL (ERR_HTTP2_STREAM_ERROR)             | no      | UNAVAILABLE |
  * | GOAWAY(NO_ERROR), last-stream-id < ours   | INTERNAL (same; Node resets REFUSED_STREAM)   | no      | UNAVAILABLE |
  * | GOAWAY(error), last-stream-id < ours      | INTERNAL (ERR_HTTP2_SESSION_ERROR)            | no      | UNAVAILABLE |
@@ -45,13 +47,31 @@ const connectSyscalls = new Set(["connect", "getaddrinfo"]);
  */
 export function classifyFailure(reason: unknown, facts: AttemptFacts): ClassifiedFailure {
   const error = ConnectError.from(reason);
-  if (facts.refused !== undefined || (!facts.streamOpened && inChain(error, failedToConnect))) {
+  if (facts.refused !== undefined || (!facts.streamOpened && inChain(error, failedToConnect)) || isNoEndpoint(error)) {
     return { delivery: "not-delivered", error: asUnavailable(error) };
   }
   if (facts.connectionLost || inChain(error, isReset)) {
     return { delivery: "maybe-delivered", error: asUnavailable(error) };
   }
   return { delivery: "maybe-delivered", error };
+}
+
+/**
+ * What an attempt's failure says about its endpoint's connection: "connect" — none could be made (refused,
+ * unreachable, unresolvable); "lost" — it ended under the attempt; undefined — the connection is not in question.
+ */
+export function connectionFailureOf(reason: unknown, facts: AttemptFacts): "connect" | "lost" | undefined {
+  if (!facts.streamOpened && isConnectFailure(reason)) return "connect";
+  return facts.connectionLost ? "lost" : undefined;
+}
+
+/** Whether an error (or any in its chain) is a failure to establish a connection: resolving the host, or connect(2). */
+export function isConnectFailure(reason: unknown): boolean {
+  return reason instanceof Error && inChain(reason, failedToConnect);
+}
+
+function isNoEndpoint(error: Error): boolean {
+  return inChain(error, (e) => e instanceof NoEndpointError);
 }
 
 /**

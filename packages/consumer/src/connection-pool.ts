@@ -1,6 +1,5 @@
-import * as http from "node:http";
 import type { LookupFunction } from "node:net";
-import { ObservedSessionManager } from "./observed-session-manager.js";
+import { EndpointConnection } from "./endpoint-connection.js";
 
 /** Options of a `ConnectionPool`. */
 export interface ConnectionPoolOptions {
@@ -10,43 +9,58 @@ export interface ConnectionPoolOptions {
   idleConnectionTimeoutMs?: number;
 }
 
+/** A connection of the pool and how many targets hold it. Invariant: an entry is in the pool iff `holders > 0`. */
+interface Entry {
+  connection: EndpointConnection;
+  holders: number;
+}
+
 /**
- * The connections of one consumer: one HTTP/2 session manager per origin (shared by every reference to it) and
- * one keep-alive HTTP/1.1 agent. Closing the pool closes them all. A connection to a host name keeps that name as
- * its `:authority` (HTTP/2) or `Host` (HTTP/1.1), which is what a sidecar routes on.
+ * The connections of one consumer: one `EndpointConnection` per (base URL, dialled IP), shared by every target that
+ * has that endpoint (two references to one provider, say), counted so that the last one to let go closes it. Closing
+ * the pool closes them all.
  */
 export class ConnectionPool {
-  readonly #h2 = new Map<string, ObservedSessionManager>();
+  readonly #entries = new Map<string, Entry>();
   readonly #lookup: LookupFunction | undefined;
   readonly #idleConnectionTimeoutMs: number;
-  /** The HTTP/1.1 agent of Triple HTTP/1.1 references. */
-  readonly agent: http.Agent;
 
   constructor(options: ConnectionPoolOptions = {}) {
     this.#lookup = options.lookup;
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs ?? 5 * 60_000;
-    this.agent = new http.Agent({ keepAlive: true, ...(this.#lookup ? { lookup: this.#lookup } : {}) });
   }
 
-  /** The HTTP/2 session manager for a base URL, created on first use (no connection until the first call). */
-  http2(baseUrl: URL): ObservedSessionManager {
-    const key = baseUrl.origin;
-    let manager = this.#h2.get(key);
-    if (!manager) {
-      manager = new ObservedSessionManager(
-        baseUrl,
-        { idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs },
-        this.#lookup ? { lookup: this.#lookup } : undefined,
-      );
-      this.#h2.set(key, manager);
+  /** The connection to `url` (dialled at `ip` if given), created on first use; `release` it when done. */
+  acquire(url: URL, ip?: string): EndpointConnection {
+    const key = `${url.origin}|${ip ?? ""}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      const connection = new EndpointConnection({
+        url,
+        ip,
+        lookup: this.#lookup,
+        idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs,
+      });
+      entry = { connection, holders: 0 };
+      this.#entries.set(key, entry);
     }
-    return manager;
+    entry.holders++;
+    return entry.connection;
+  }
+
+  /** Lets go of a connection from `acquire`; the last holder's release closes it once its calls have finished. */
+  release(connection: EndpointConnection): void {
+    const key = `${connection.url.origin}|${connection.ip ?? ""}`;
+    const entry = this.#entries.get(key);
+    if (!entry || entry.connection !== connection) return;
+    if (--entry.holders > 0) return;
+    this.#entries.delete(key);
+    connection.closeWhenIdle();
   }
 
   /** Closes every connection; calls still running fail with CANCELED. */
   close(): void {
-    for (const manager of this.#h2.values()) manager.abort();
-    this.#h2.clear();
-    this.agent.destroy();
+    for (const { connection } of this.#entries.values()) connection.close();
+    this.#entries.clear();
   }
 }

@@ -1,51 +1,98 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { health } from "@dubbo-mesh/protocol";
 import { defaultBackoff } from "./backoff.js";
+import { BalancerRegistry } from "./balancing/balancer-registry.js";
+import type { Cluster } from "./balancing/cluster.js";
+import { ClusterSet } from "./balancing/cluster-set.js";
+import { createAddressQuery } from "./balancing/dns-query.js";
+import type { Endpoint, EndpointStats } from "./balancing/endpoint.js";
+import { defaultOutlierDetection } from "./balancing/outlier-detection.js";
+import { createPickingTransport } from "./balancing/picking-transport.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
 import { tripleHeaders } from "./headers-interceptor.js";
 import { idempotencyOf } from "./idempotency.js";
 import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./options.js";
-import { createProtocolTransport } from "./protocol-transport.js";
-import { referenceUrl } from "./reference-target.js";
+import { createProtocolTransport, type ProtocolTransportOptions } from "./protocol-transport.js";
+import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
 import { createRetryingTransport } from "./retrying-transport.js";
 
-/** A consumer: the owner of references and their connections. */
+/** A consumer: the owner of references, their endpoints and connections. */
 export interface Consumer {
   /**
-   * Creates a typed client of a service. No connection opens until the first call. Throws, naming the service, when
-   * the reference has no address (`url` or `providedBy`) or breaks mesh mode's rules.
+   * Creates a typed client of a service. No connection opens until the first call (a client-balanced target starts
+   * resolving and health-watching its endpoints at once). Throws, naming the service, when the reference has no
+   * address (`url` or `providedBy`), breaks mesh mode's rules or names an unknown balancer.
    */
   reference<T extends DescService>(service: T, options: ReferenceOptions): Client<T>;
-  /** Closes every connection of every reference. */
+  /**
+   * The endpoints of a client's target as they are now: address, `:authority`, health, whether in rotation, calls
+   * in flight, calls sent, failures, ejections. A single address (mesh mode) is one endpoint. Throws for an object
+   * that is not a client of this consumer.
+   *
+   * @example
+   * for (const e of consumer.endpoints(greeter)) console.log(e.address, e.health, e.inRotation, e.calls);
+   */
+  endpoints(client: object): EndpointStats[];
+  /** Closes every connection and health watch of every reference; their calls fail with CANCELED. */
   close(): void;
 }
 
 /**
- * Creates a consumer. A call goes through: address (`url`, or the mesh name of `providedBy`) -> retry policy (unary
- * calls, within the deadline) -> interceptors and the wire protocol, once per attempt. Calls fail with one error type,
- * `ConnectError`, carrying the gRPC code, the message and the response metadata.
+ * Creates a consumer. A call goes through: resolve the target (`url`, or the mesh name of `providedBy`: one address,
+ * a list, or every DNS record) -> retry policy (unary calls, within the deadline) -> pick an endpoint (immutable
+ * picker of the balancer over the healthy endpoints; per attempt, so a retry can go elsewhere) -> interceptors and
+ * the wire protocol, once per attempt. Calls fail with one error type, `ConnectError`, carrying the gRPC code, the
+ * message and the response metadata.
  *
  * @example
- * const consumer = createConsumer({ application: "greeter-consumer" });
+ * const consumer = createConsumer({ application: "greeter-consumer", balancing: "client" });
  * const greeter = consumer.reference(GreeterService, { providedBy: "greeter-provider", version: "1.0.0" });
- * const { greeting } = await greeter.greet({ name: "alice" }); // greeter-provider.default.svc.cluster.local:50052
+ * const { greeting } = await greeter.greet({ name: "alice" }); // one of the pods of greeter-provider.default.svc...
  */
 export function createConsumer(options: ConsumerOptions = {}): Consumer {
   checkCount("timeout", options.timeout);
   checkCount("retries", options.retries);
+  checkCount("resolveIntervalMs", options.resolveIntervalMs, 1);
+  checkCount("minResolveIntervalMs", options.minResolveIntervalMs);
   const backoff = { ...defaultBackoff, ...options.backoff };
-  const context = { meshEnable: options.meshEnable ?? false, env: options.env ?? process.env };
+  const context = {
+    meshEnable: options.meshEnable ?? false,
+    env: options.env ?? process.env,
+    balancing: options.balancing,
+  };
   const pool = new ConnectionPool({ lookup: options.dns ? createDnsLookup(options.dns) : undefined });
+  const clusters = new ClusterSet({
+    pool,
+    balancers: new BalancerRegistry(options.balancers),
+    query: createAddressQuery(options.dns),
+    resolveIntervalMs: options.resolveIntervalMs ?? 30_000,
+    minResolveIntervalMs: options.minResolveIntervalMs ?? 1000,
+    outlierDetection:
+      options.outlierDetection === false ? undefined : { ...defaultOutlierDetection, ...options.outlierDetection },
+    onEndpointChange: options.onEndpointChange,
+  });
+  const clusterOf = new WeakMap<object, Cluster>();
+  let closed = false;
   return {
     reference(service, ref) {
+      if (closed) throw new Error(`reference to ${service.typeName}: the consumer is closed`);
       checkCount(`timeout of the reference to ${service.typeName}`, ref.timeout);
       checkCount(`retries of the reference to ${service.typeName}`, ref.retries);
-      const baseUrl = referenceUrl(service.typeName, ref, context);
+      const target = referenceTarget(service.typeName, ref, context);
+      let cluster: Cluster;
+      try {
+        cluster = clusters.get(target, {
+          loadBalancer: ref.loadBalancer ?? options.loadBalancer ?? "round_robin",
+          healthServiceName: healthServiceName(service, ref, target),
+        });
+      } catch (e) {
+        throw new Error(`reference to ${service.typeName}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       const timeout = ref.timeout ?? options.timeout ?? 1000;
       const defaultTimeoutMs = timeout > 0 ? timeout : undefined;
-      const wire = createProtocolTransport(pool, {
-        baseUrl,
+      const wire: ProtocolTransportOptions = {
         protocol: ref.protocol ?? "grpc",
         httpVersion: ref.httpVersion ?? "1.1",
         json: ref.json ?? false,
@@ -54,15 +101,41 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
         interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
         headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
         fastLane: ref.fastLane ?? true,
-      });
-      const transport = createRetryingTransport(wire, {
+      };
+      // One wire transport per endpoint of this reference, made when the endpoint is first picked.
+      const wires = new WeakMap<Endpoint, Transport>();
+      const wireOf = (endpoint: Endpoint) => {
+        const transport = wires.get(endpoint) ?? createProtocolTransport(endpoint.connection, wire);
+        wires.set(endpoint, transport);
+        return transport;
+      };
+      const transport = createRetryingTransport(createPickingTransport(cluster, wireOf), {
         retries: ref.retries ?? options.retries ?? 2,
         isIdempotent: idempotencyOf(ref.idempotent),
         defaultTimeoutMs,
         backoff,
       });
-      return createClient(service, transport);
+      const client = createClient(service, transport);
+      clusterOf.set(client, cluster);
+      return client;
     },
-    close: () => pool.close(),
+    endpoints(client) {
+      const cluster = clusterOf.get(client);
+      if (!cluster) throw new Error("endpoints(): not a client made by this consumer's reference()");
+      return cluster.stats();
+    },
+    close() {
+      closed = true;
+      pool.close(); // first: calls in flight fail now, rather than finishing on connections let go of gracefully
+      clusters.close();
+    },
   };
+}
+
+/** The service name a reference's endpoints are health-watched for, or undefined for no health checking. */
+function healthServiceName(service: DescService, ref: ReferenceOptions, target: ReferenceTarget): string | undefined {
+  const check = ref.healthCheck ?? target.kind !== "single";
+  if (check === false) return undefined;
+  if (check !== true) return check.serviceName;
+  return service.typeName === health.Health.typeName ? "" : service.typeName;
 }

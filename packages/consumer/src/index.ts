@@ -1,9 +1,18 @@
 /**
  * @dubbo-mesh/consumer — calling: typed clients over gRPC (HTTP/2) or Triple HTTP unary, mesh addressing
- * (`providedBy`), DNS, Triple headers, deadlines and retries.
+ * (`providedBy`), client-side balancing (static lists, DNS, health Watch, outlier detection), DNS, Triple headers,
+ * deadlines and retries.
  */
 export { Code, ConnectError } from "@dubbo-mesh/protocol";
 export { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.js";
+export { BalancerRegistry, builtinBalancers } from "./balancing/balancer-registry.js";
+export type { EndpointChange } from "./balancing/cluster.js";
+export type { EndpointHealth, EndpointStats } from "./balancing/endpoint.js";
+export { leastRequest } from "./balancing/least-request.js";
+export { NoEndpointError } from "./balancing/no-endpoint-error.js";
+export { defaultOutlierDetection, type OutlierDetectionOptions } from "./balancing/outlier-detection.js";
+export type { BalancedEndpoint, Balancer, BalancerFactory, Picker } from "./balancing/picker.js";
+export { roundRobin } from "./balancing/round-robin.js";
 export { type ClassifiedFailure, classifyFailure, type Delivery } from "./classify-failure.js";
 export { type Consumer, createConsumer } from "./consumer.js";
 export { createDnsLookup, type DnsOptions, HostResolutionError } from "./dns-lookup.js";
@@ -18,7 +27,7 @@ export {
   meshAddress,
 } from "./mesh-address.js";
 export type { ConsumerOptions, ReferenceOptions } from "./options.js";
-export { referenceUrl, type TargetContext } from "./reference-target.js";
+export { type ReferenceTarget, referenceTarget, referenceUrl, type TargetContext } from "./reference-target.js";
 export { type RetryPolicy, shouldRetry } from "./retry-policy.js";
 export { createRetryingTransport } from "./retrying-transport.js";
-export { parseTarget } from "./target.js";
+export { parseDnsTarget, parseTarget, parseTargetList } from "./target.js";

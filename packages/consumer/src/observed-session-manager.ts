@@ -14,6 +14,9 @@ const watched = new WeakSet<http2.Http2Session>();
  */
 export class ObservedSessionManager extends Http2SessionManager {
   #closedByUs = false;
+  /** Requests being opened plus streams not yet closed. Invariant: `>= 0`; abort() happens at 0 once `#closing`. */
+  #open = 0;
+  #closing = false;
 
   override async request(
     method: string,
@@ -22,9 +25,32 @@ export class ObservedSessionManager extends Http2SessionManager {
     options: Omit<http2.ClientSessionRequestOptions, "signal">,
   ): Promise<http2.ClientHttp2Stream> {
     const facts = currentAttempt();
-    const stream = await super.request(method, path, headers, options);
+    this.#open++;
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = await super.request(method, path, headers, options);
+    } catch (e) {
+      this.#done();
+      throw e;
+    }
+    if (stream.closed) this.#done();
+    else stream.once("close", () => this.#done());
     if (facts) observe(stream, facts, () => this.#closedByUs);
     return stream;
+  }
+
+  /**
+   * Closes the connection once no stream is open or being opened (at once if none is): for an endpoint that left the
+   * target, whose calls in flight may finish.
+   */
+  closeWhenIdle(): void {
+    this.#closing = true;
+    if (this.#open === 0) this.abort();
+  }
+
+  #done(): void {
+    this.#open--;
+    if (this.#closing && this.#open === 0) this.abort();
   }
 
   /** Closes the connection; streams it cuts off count as cancelled by us, not as a lost connection. */

@@ -1,5 +1,8 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { BackoffOptions } from "./backoff.js";
+import type { EndpointChange } from "./balancing/cluster.js";
+import type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
+import type { BalancerFactory } from "./balancing/picker.js";
 import type { DnsOptions } from "./dns-lookup.js";
 import type { IdempotentOption } from "./idempotency.js";
 import type { Env } from "./mesh-address.js";
@@ -35,6 +38,44 @@ export interface ConsumerOptions {
    * so a retried call passes through them again.
    */
   interceptors?: Interceptor[];
+  /**
+   * Who balances the calls of a `providedBy` reference over the provider's instances:
+   * - "mesh" (default, as Dubbo's mesh mode): one connection to the Service name; a sidecar (Envoy/Istio) or
+   *   kube-proxy picks the pod — kube-proxy per connection, not per call.
+   * - "client" (proxyless): the name is resolved with DNS to every instance — a headless Service (`clusterIP: None`)
+   *   has one A/AAAA record per ready pod — and the consumer keeps a connection to each, watches each one's health
+   *   and balances every call (`loadBalancer`), as gRPC does for a `dns:///` target.
+   * A reference's `url` decides for itself (see `ReferenceOptions.url`). Overridden by `ReferenceOptions.balancing`.
+   * Client balancing keeps a health Watch stream open to every endpoint: `close()` the consumer when done with it.
+   */
+  balancing?: "mesh" | "client";
+  /**
+   * The balancer of client-balanced references by name: "round_robin" (default) or "least_request" (power of two
+   * choices over calls in flight), or one added with `balancers`. gRPC's `loadBalancingConfig`, Dubbo's
+   * `loadbalance` (whose names `roundrobin` and `p2c` are accepted too). Overridden by `ReferenceOptions.loadBalancer`.
+   */
+  loadBalancer?: string;
+  /** More balancers by name, for this consumer only (they may replace the built-in ones). */
+  balancers?: Record<string, BalancerFactory>;
+  /**
+   * Outlier detection for client-balanced references: an endpoint whose calls fail with UNAVAILABLE
+   * `consecutiveFailures` times in a row leaves the rotation for `baseEjectionTimeMs`, doubling per ejection in a row
+   * up to `maxEjectionTimeMs`. Defaults 5, 30000, 300000, `maxEjectionPercent` 10 (gRPC's `outlierDetection`,
+   * Envoy's `consecutive_5xx`). `false` turns it off.
+   */
+  outlierDetection?: Partial<OutlierDetectionOptions> | false;
+  /**
+   * How often a DNS target is resolved again, in ms, at the latest; sooner when the records' TTL runs out or a
+   * connection fails. Default 30000.
+   */
+  resolveIntervalMs?: number;
+  /** The shortest time between two resolutions of a DNS target, in ms (a TTL of 0, failing connections). Default 1000. */
+  minResolveIntervalMs?: number;
+  /**
+   * Called when an endpoint of a client-balanced target is added, removed, or changes health or ejection — e.g. to
+   * log "10.1.2.3:50052 left rotation: health NOT_SERVING". See also `Consumer.endpoints()`.
+   */
+  onEndpointChange?: (change: EndpointChange) => void;
 }
 
 /**
@@ -42,7 +83,11 @@ export interface ConsumerOptions {
  * which dials `<providedBy>.<namespace>.svc.<clusterDomain>:<port>`. `url` wins when both are set.
  */
 export interface ReferenceOptions {
-  /** The provider's address: `tri://host:port`, `http://host:port` or `host:port` (`url`). Overrides `providedBy`. */
+  /**
+   * The provider's address (`url`); overrides `providedBy`. One host — `tri://host:port`, `http://host:port`,
+   * `host:port` — is one connection (mesh mode's single address); a list — `tri://h1:p1,h2:p2` — is balanced over its
+   * endpoints; `dns:///name:port` is balanced over every A/AAAA record of the name.
+   */
   url?: string;
   /** The provider's application = Kubernetes Service name (`provided-by`). */
   providedBy?: string;
@@ -82,6 +127,18 @@ export interface ReferenceOptions {
   fastLane?: boolean;
   /** Interceptors of this reference only, inside the consumer's (once per attempt, like those). */
   interceptors?: Interceptor[];
+  /** Who balances this reference's calls when it uses `providedBy` (see `ConsumerOptions.balancing`). */
+  balancing?: "mesh" | "client";
+  /** This reference's balancer (see `ConsumerOptions.loadBalancer`; Dubbo's reference `loadbalance`). */
+  loadBalancer?: string;
+  /**
+   * Health checking of each endpoint with a `grpc.health.v1.Health/Watch` stream (gRPC's `healthCheckConfig`):
+   * endpoints NOT_SERVING or SERVICE_UNKNOWN leave the rotation; a provider without a health service counts as
+   * serving. `true` watches this reference's service name (`""` for a reference to the Health service itself);
+   * `{ serviceName }` watches another name (`""` = the whole provider). Default true for a list or DNS target, false
+   * for a single address (where a sidecar does it).
+   */
+  healthCheck?: boolean | { serviceName: string };
 }
 
 /** The protocols a reference may use; both are Triple (gRPC is Triple's HTTP/2 wire). */

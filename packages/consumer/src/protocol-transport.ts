@@ -1,13 +1,12 @@
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { compressionGzip, createGrpcTransport, createNodeHttpClient } from "@connectrpc/connect-node";
 import { createTripleTransport } from "@dubbo-mesh/protocol";
-import type { ConnectionPool } from "./connection-pool.js";
+import type { EndpointConnection } from "./endpoint-connection.js";
 import { createFastGrpcTransport } from "./fast-lane/fast-grpc-transport.js";
 import { staticHeadersInterceptor } from "./headers-interceptor.js";
 
 /** What the wire-level transport of one reference needs. */
 export interface ProtocolTransportOptions {
-  baseUrl: URL;
   protocol: "grpc" | "triple";
   /** For "triple": HTTP/1.1 or HTTP/2. */
   httpVersion: "1.1" | "2";
@@ -25,14 +24,15 @@ export interface ProtocolTransportOptions {
 }
 
 /**
- * Creates the transport that puts one attempt on the wire: gRPC over the pool's HTTP/2 connection to `baseUrl`, or
- * Triple HTTP unary over HTTP/1.1 (the pool's agent) or HTTP/2. The lowest layer of the call path.
+ * Creates the transport that puts one attempt on the wire to one endpoint: gRPC over its HTTP/2 connection, or
+ * Triple HTTP unary over HTTP/1.1 (its agent) or HTTP/2. The lowest layer of the call path.
  */
-export function createProtocolTransport(pool: ConnectionPool, options: ProtocolTransportOptions): Transport {
-  const { baseUrl, readMaxBytes, defaultTimeoutMs, headers } = options;
+export function createProtocolTransport(connection: EndpointConnection, options: ProtocolTransportOptions): Transport {
+  const { readMaxBytes, defaultTimeoutMs, headers } = options;
+  const baseUrl = connection.url;
   const interceptors = [...options.interceptors, staticHeadersInterceptor(headers)];
   if (options.protocol === "grpc") {
-    const sessionManager = pool.http2(baseUrl);
+    const sessionManager = connection.http2;
     const general = createGrpcTransport({
       baseUrl: baseUrl.href,
       sessionManager,
@@ -53,8 +53,8 @@ export function createProtocolTransport(pool: ConnectionPool, options: ProtocolT
   }
   const httpClient =
     options.httpVersion === "2"
-      ? createNodeHttpClient({ httpVersion: "2", sessionProvider: () => pool.http2(baseUrl) })
-      : createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: pool.agent } });
+      ? createNodeHttpClient({ httpVersion: "2", sessionProvider: () => connection.http2 })
+      : createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: connection.agent } });
   return createTripleTransport({
     baseUrl: baseUrl.href,
     httpClient,
