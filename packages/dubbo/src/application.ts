@@ -119,6 +119,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       timeout: values.consumer.timeout,
       retries: values.consumer.retries,
       meshEnable: values.consumer.meshEnable,
+      balancing: values.consumer.balancing,
+      loadBalancer: values.consumer.loadbalance,
       env,
     });
     return consumer;

@@ -51,7 +51,7 @@ const DEFAULTS: DubboConfig = {
     maxConnectionAgeGrace: 10000,
     maxMessageSize: 4194304,
   },
-  consumer: { timeout: 1000, retries: 2, meshEnable: false },
+  consumer: { timeout: 1000, retries: 2, meshEnable: false, balancing: "mesh", loadbalance: "round_robin" },
   service: { shutdown: { wait: 10000 } },
   tri: { resolveFallbackToDefault: true },
 };
@@ -74,6 +74,8 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.protocol.port": (v) => v.protocol.port,
   "dubbo.protocol.max-connection-age": (v) => v.protocol.maxConnectionAge,
   "dubbo.protocol.max-connection-age-grace": (v) => v.protocol.maxConnectionAgeGrace,
+  "dubbo.consumer.balancing": (v) => v.consumer.balancing,
+  "dubbo.consumer.loadbalance": (v) => v.consumer.loadbalance,
   "dubbo.protocol.max-message-size": (v) => v.protocol.maxMessageSize,
   "dubbo.consumer.timeout": (v) => v.consumer.timeout,
   "dubbo.consumer.retries": (v) => v.consumer.retries,
@@ -159,6 +161,16 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["1000", 1000],
     ["2000", 2000],
     ["3000", 3000],
+  ],
+  "dubbo.consumer.balancing": [
+    ["client", "client"],
+    ["MESH", "mesh"],
+    ["Client", "client"],
+  ],
+  "dubbo.consumer.loadbalance": [
+    ["least_request", "least_request"],
+    ["round_robin", "round_robin"],
+    ["LEAST_REQUEST", "least_request"],
   ],
   "dubbo.protocol.max-connection-age-grace": [
     ["100", 100],

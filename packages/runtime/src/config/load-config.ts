@@ -157,6 +157,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       timeout: get("dubbo.consumer.timeout"),
       retries: get("dubbo.consumer.retries"),
       meshEnable: get("dubbo.consumer.mesh-enable"),
+      balancing: get("dubbo.consumer.balancing"),
+      loadbalance: get("dubbo.consumer.loadbalance"),
     },
     service: { shutdown: { wait: get("dubbo.service.shutdown.wait") } },
     tri: { resolveFallbackToDefault: get("dubbo.tri.resolve-fallback-to-default") },

@@ -61,6 +61,8 @@ export const SCHEMA = {
   "dubbo.consumer.timeout": key(durationValue, 1000),
   "dubbo.consumer.retries": key(nonNegativeIntegerValue, 2),
   "dubbo.consumer.mesh-enable": key(booleanValue, false),
+  "dubbo.consumer.balancing": key(enumValue(["mesh", "client"]), "mesh", "mesh = one connection, the sidecar balances"),
+  "dubbo.consumer.loadbalance": key(enumValue(["round_robin", "least_request"]), "round_robin"),
   "dubbo.service.shutdown.wait": key(durationValue, 10_000),
   "dubbo.tri.resolve-fallback-to-default": key(booleanValue, true),
 } as const satisfies Record<string, KeyDefinition<unknown>>;

@@ -64,6 +64,10 @@ export interface DubboConfig {
     readonly retries: number;
     /** `dubbo.consumer.mesh-enable`, default false. */
     readonly meshEnable: boolean;
+    /** "mesh": one connection to the provider's name, a sidecar balances; "client": this consumer balances. */
+    readonly balancing: "mesh" | "client";
+    /** The client-side balancer when balancing is "client". */
+    readonly loadbalance: "round_robin" | "least_request";
   };
   readonly service: {
     readonly shutdown: {
