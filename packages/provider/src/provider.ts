@@ -15,11 +15,11 @@ import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
 import { createUnaryLane } from "./fast-lane/unary-grpc-lane.js";
+import type { NodeListener } from "./general-path.js";
 import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
-import { createNodeHandler } from "./node-handler.js";
+import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
 import { createReflectionService } from "./reflection-service.js";
-import { createRoutes, type Routes } from "./router.js";
 import { trackSessions } from "./session-tracker.js";
 
 /** Options of `createProvider`. Each has a default; Dubbo's key is named where one exists. */
@@ -109,7 +109,6 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   // Aborted when the drain is over: cancels handlers still running past the grace period.
   const shutdown = new AbortController();
   let port: number | undefined;
-  let routes: Routes = new Map();
   let server: DualServer | undefined;
   let sessions: ReturnType<typeof trackSessions> | undefined;
 
@@ -141,17 +140,35 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         ...(options.metrics ? [metricsInterceptor(options.metrics)] : []),
         ...(options.interceptors ?? []),
       ];
-      routes = createRoutes(table, {
-        readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
-        fallbackToDefault: options.fallbackToDefault ?? true,
-        interceptors,
-        shutdownSignal: shutdown.signal,
+      // The general path loads in the background: the port opens (and unary gRPC, health included, is served by the
+      // fast lane) without waiting for connect-node; requests for the general path in the first moments wait for it.
+      let general: NodeListener | undefined;
+      const loading = import("./general-path.js").then((m) => {
+        general = m.createGeneralPath(
+          table,
+          {
+            readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
+            fallbackToDefault: options.fallbackToDefault ?? true,
+            interceptors,
+            shutdownSignal: shutdown.signal,
+          },
+          logger,
+        );
+        return general;
       });
-      const handler = createNodeHandler(
-        () => routes,
-        (name) => table.hasService(name),
-        logger,
+      loading.catch((e: unknown) =>
+        logger.error({ event: "general-path-failed", error: e instanceof Error ? e.message : String(e) }),
       );
+      const handler = (req: NodeRequest, res: NodeResponse) => {
+        if (general) return general(req, res);
+        loading.then(
+          (listener) => listener(req, res),
+          () => {
+            writeHead(res, 503);
+            res.end();
+          },
+        );
+      };
       const lane =
         (options.fastLane ?? true)
           ? createUnaryLane({
