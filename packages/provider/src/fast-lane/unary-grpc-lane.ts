@@ -35,6 +35,16 @@ const contentTypeResponse = "application/grpc+proto";
  * parser, errors through connect's `setTrailerStatus`, the same read limit and the same bad-input codes.
  */
 export function createUnaryLane(options: UnaryLaneOptions): UnaryLane {
+  // Calls in progress, cancelled together when the provider shuts down (one listener, not one per call).
+  const active = new Set<(e: ConnectError) => void>();
+  options.shutdownSignal.addEventListener(
+    "abort",
+    () => {
+      const error = new ConnectError("operation was aborted: the provider is shutting down", Code.Canceled);
+      for (const cancel of [...active]) cancel(error);
+    },
+    { once: true },
+  );
   const methods = new Map<string, DescMethodUnary>();
   const descs = new Map<string, DescService>();
   for (const { value } of options.table.entries()) descs.set(value.desc.typeName, value.desc);
@@ -50,7 +60,7 @@ export function createUnaryLane(options: UnaryLaneOptions): UnaryLane {
     if (encoding !== undefined && encoding !== "identity") return false;
     const method = methods.get(headers[":path"] ?? "");
     if (!method) return false;
-    serve(options, stream, headers, method);
+    serve(options, active, stream, headers, method);
     return true;
   };
 }
@@ -62,6 +72,7 @@ function header(headers: http2.IncomingHttpHeaders, name: string): string {
 
 function serve(
   opt: UnaryLaneOptions,
+  active: Set<(e: ConnectError) => void>,
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
   method: DescMethodUnary,
@@ -79,7 +90,7 @@ function serve(
     if (finished) return;
     finished = true;
     if (timer) clearTimeout(timer);
-    opt.shutdownSignal.removeEventListener("abort", onShutdown);
+    active.delete(fail);
     done?.(error ? Code[error.code] : "OK");
     if (stream.destroyed || stream.closed) return;
     const responseHeaders: http2.OutgoingHttpHeaders = { ":status": 200, "content-type": contentTypeResponse };
@@ -97,7 +108,7 @@ function serve(
       return;
     }
     stream.respond(responseHeaders, { waitForTrailers: true });
-    stream.once("wantTrailers", () => {
+    stream.on("wantTrailers", () => {
       const trailers: http2.OutgoingHttpHeaders = { "grpc-status": "0" };
       ctx.responseTrailerIfSet?.forEach((v, k) => {
         trailers[k] = v;
@@ -113,8 +124,6 @@ function serve(
     ctx.abort(error);
     finish(error);
   };
-  const onShutdown = () =>
-    fail(new ConnectError("operation was aborted: the provider is shutting down", Code.Canceled));
 
   if (timeout.error) {
     fail(timeout.error);
@@ -141,8 +150,8 @@ function serve(
       timeout.timeoutMs,
     );
   }
-  opt.shutdownSignal.addEventListener("abort", onShutdown);
-  stream.once("close", () => {
+  active.add(fail);
+  stream.on("close", () => {
     if (!finished) fail(new ConnectError("the client cancelled the call", Code.Canceled));
   });
 
@@ -161,7 +170,7 @@ function serve(
     }
     if (!finished) chunks.push(chunk);
   });
-  stream.once("end", () => {
+  stream.on("end", () => {
     if (finished) return;
     let input: unknown;
     try {
