@@ -46,13 +46,26 @@ export function resolveTarget(
       Code.Unimplemented,
     );
   }
-  const impl = found.value.impl as Record<string, unknown>;
-  const fn = impl[methodLocalName];
-  if (typeof fn !== "function") {
-    throw new ConnectError(`${formatServiceKey(found.key)} does not implement ${methodName}`, Code.Unimplemented);
+  let methods = boundMethods.get(found.value);
+  if (!methods) {
+    methods = new Map();
+    boundMethods.set(found.value, methods);
   }
-  return (input, ctx) => fn.call(impl, input, ctx);
+  let bound = methods.get(methodLocalName);
+  if (!bound) {
+    const impl = found.value.impl as Record<string, unknown>;
+    const fn = impl[methodLocalName];
+    if (typeof fn !== "function") {
+      throw new ConnectError(`${formatServiceKey(found.key)} does not implement ${methodName}`, Code.Unimplemented);
+    }
+    bound = (input, ctx) => fn.call(impl, input, ctx);
+    methods.set(methodLocalName, bound);
+  }
+  return bound;
 }
+
+// Bound methods per registration, made once (not one closure per call). Registrations never change after start.
+const boundMethods = new WeakMap<Registration, Map<string, BoundMethod>>();
 
 /**
  * Creates the request gate of connect's general path: it reads `tri-service-version` and `tri-service-group`,

@@ -184,26 +184,28 @@ function serve(
     } catch (e) {
       return fail(e);
     }
-    invoke(opt, ctx, method, target, input).then(
-      (out) => finish(undefined, toBinary(method.output, out)),
-      (e: unknown) => fail(e),
-    );
+    const respond = (out: unknown) => {
+      try {
+        finish(undefined, toBinary(method.output, normalize(method, out as Record<string, unknown>)));
+      } catch (e) {
+        fail(e);
+      }
+    };
+    if (opt.interceptors.length > 0) {
+      const spec = { kind: "unary", method, impl: target } as MethodImplSpec & { kind: "unary" };
+      invokeUnaryImplementation(spec, ctx, input as never, opt.interceptors).then(respond, fail);
+      return;
+    }
+    // No interceptors: call the handler directly; a handler that returns a plain value is answered synchronously.
+    let out: unknown;
+    try {
+      out = target(input, ctx);
+    } catch (e) {
+      return fail(e);
+    }
+    if (out instanceof Promise) out.then(respond, fail);
+    else respond(out);
   });
-}
-
-async function invoke(
-  opt: UnaryLaneOptions,
-  ctx: LazyHandlerContext,
-  method: DescMethodUnary,
-  target: BoundMethod,
-  input: unknown,
-) {
-  if (opt.interceptors.length > 0) {
-    const spec = { kind: "unary", method, impl: target } as MethodImplSpec & { kind: "unary" };
-    return invokeUnaryImplementation(spec, ctx, input as never, opt.interceptors);
-  }
-  const out = (await target(input, ctx)) as Record<string, unknown>;
-  return normalize(method, out);
 }
 
 /** A handler may return a message or its init shape; make it a message of the output type, as connect does. */
