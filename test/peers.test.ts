@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpcJsGreeterClient, GrpcCallError, type GrpcJsGreeterClient } from "./peers/grpc-js-client.js";
 import { type GrpcJsGreeter, startGrpcJsGreeter } from "./peers/grpc-js-greeter.js";
 import { runPython } from "./peers/python-peer.js";
+import { ECHO_BIN, rejection } from "./support/grpc-expect.js";
 
 // Self-check of the independent peers against each other: if these fail, interop results mean nothing.
-
-const ECHO_BIN = Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]);
 
 let greeter: GrpcJsGreeter;
 let client: GrpcJsGreeterClient;
@@ -19,15 +18,6 @@ afterAll(async () => {
   client?.close();
   await greeter?.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<GrpcCallError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(GrpcCallError);
-  return error as GrpcCallError;
-}
 
 describe("grpc-js greeter peer with the grpc-js client", () => {
   it("answers Greet and echoes x-echo as header and trailer and x-echo-bin as binary header", async () => {

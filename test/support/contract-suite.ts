@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpcJsGreeterClient, GrpcCallError, type GrpcJsGreeterClient } from "../peers/grpc-js-client.js";
 import { runPython } from "../peers/python-peer.js";
+import { ECHO_BIN, rejection } from "./grpc-expect.js";
 
 /** A greeter server under test: where it listens and how to stop it. */
 export interface GreeterServer {
   readonly target: string;
   close(): Promise<void>;
-}
-
-const ECHO_BIN = Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]);
-
-async function rejection(promise: Promise<unknown>): Promise<GrpcCallError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(GrpcCallError);
-  return error as GrpcCallError;
 }
 
 /**
