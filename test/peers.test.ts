@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGrpcJsGreeterClient, GrpcCallError, type GrpcJsGreeterClient } from "./peers/grpc-js-client.js";
+import { createGrpcJsGreeterClient, type GrpcJsGreeterClient } from "./peers/grpc-js-client.js";
 import { type GrpcJsGreeter, startGrpcJsGreeter } from "./peers/grpc-js-greeter.js";
 import { runPython } from "./peers/python-peer.js";
 import { ECHO_BIN, rejection } from "./support/grpc-expect.js";
