@@ -5,6 +5,7 @@
 export { Code, ConnectError } from "@connectrpc/connect";
 export * as health from "./gen/grpc/health/v1/health_pb.js";
 export * as reflection from "./gen/grpc/reflection/v1/reflection_pb.js";
+export { frameMessage, headersFromNode } from "./protocol-grpc/node-wire.js";
 export {
   contentTypeJson,
   contentTypeProto,

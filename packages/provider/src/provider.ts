@@ -102,6 +102,8 @@ export interface Provider {
 export function createProvider(options: ProviderOptions = {}): Provider {
   const logger = options.logger ?? createJsonLogger();
   const ownsLifecycle = options.lifecycle === undefined;
+  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const fallbackToDefault = options.fallbackToDefault ?? true;
   const lifecycle = options.lifecycle ?? createLifecycle();
   const table = new ServiceTable<Registration>();
   // Aborted when the drain begins: ends long-lived health Watch streams so they do not hold the drain up.
@@ -147,8 +149,8 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         general = m.createGeneralPath(
           table,
           {
-            readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
-            fallbackToDefault: options.fallbackToDefault ?? true,
+            readMaxBytes,
+            fallbackToDefault,
             interceptors,
             shutdownSignal: shutdown.signal,
           },
@@ -173,8 +175,8 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         (options.fastLane ?? true)
           ? createUnaryLane({
               table,
-              fallbackToDefault: options.fallbackToDefault ?? true,
-              readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
+              fallbackToDefault,
+              readMaxBytes,
               interceptors: options.interceptors ?? [],
               metrics: options.metrics,
               shutdownSignal: shutdown.signal,

@@ -19,6 +19,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { runUnaryCall } from "@connectrpc/connect/protocol";
+import { frameMessage } from "@dubbo-mesh/protocol";
 import { errorFromNodeReason, errorFromResetCode } from "./node-errors.js";
 import { readUnaryResponse } from "./unary-response.js";
 
@@ -90,10 +91,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Tran
     if (timeoutMs !== undefined) h["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
     const message = isMessage(input, method.input) ? input : create(method.input, input);
     const payload = toBinary(method.input, message);
-    const body = Buffer.allocUnsafe(5 + payload.length);
-    body[0] = 0;
-    body.writeUInt32BE(payload.length, 1);
-    body.set(payload, 5);
+    const body = frameMessage(payload);
     if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
     return sm.request("POST", path, h, {}).then(
       (stream: http2.ClientHttp2Stream) =>

@@ -2,18 +2,7 @@ import type * as http2 from "node:http2";
 import { type DescMessage, type DescMethodUnary, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type UnaryResponse } from "@connectrpc/connect";
 import { codeFromHttpStatus, findTrailerError } from "@connectrpc/connect/protocol-grpc";
-
-/** Node's header object as web Headers, skipping pseudo-headers. */
-export function toHeaders(h: http2.IncomingHttpHeaders | undefined): Headers {
-  const out = new Headers();
-  if (!h) return out;
-  for (const [k, v] of Object.entries(h)) {
-    if (k.startsWith(":") || v === undefined) continue;
-    if (Array.isArray(v)) for (const item of v) out.append(k, item);
-    else out.append(k, String(v));
-  }
-  return out;
-}
+import { headersFromNode } from "@dubbo-mesh/protocol";
 
 /**
  * A unary response whose Headers objects are built only if someone reads them (connect's client reads them only for
@@ -33,11 +22,11 @@ class LazyUnaryResponse<I extends DescMessage, O extends DescMessage> implements
     this.service = method.parent;
   }
   get header(): Headers {
-    this.#header ??= toHeaders(this.rawHeader);
+    this.#header ??= headersFromNode(this.rawHeader);
     return this.#header;
   }
   get trailer(): Headers {
-    this.#trailer ??= toHeaders(this.rawTrailer);
+    this.#trailer ??= headersFromNode(this.rawTrailer);
     return this.#trailer;
   }
 }
@@ -65,16 +54,16 @@ export function readUnaryResponse<I extends DescMessage, O extends DescMessage>(
       throw new ConnectError(
         `HTTP ${status}${contentType ? ` with content type ${contentType}` : ""}`,
         code,
-        toHeaders(header),
+        headersFromNode(header),
       );
     }
   }
   if (statusSource?.["grpc-status"] === undefined) {
-    throw new ConnectError("protocol error: missing status", Code.Internal, toHeaders(header));
+    throw new ConnectError("protocol error: missing status", Code.Internal, headersFromNode(header));
   }
   if (statusSource["grpc-status"] !== "0") {
-    const metadata = toHeaders(header);
-    if (trailer) for (const [k, v] of toHeaders(trailer)) metadata.append(k, v);
+    const metadata = headersFromNode(header);
+    if (trailer) for (const [k, v] of headersFromNode(trailer)) metadata.append(k, v);
     // The error carries `metadata` (headers and trailers) as its metadata, as on connect's general path.
     throw findTrailerError(metadata) ?? new ConnectError("unknown error", Code.Unknown, metadata);
   }

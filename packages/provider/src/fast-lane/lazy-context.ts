@@ -1,6 +1,7 @@
 import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { type ContextValues, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import { headersFromNode } from "@dubbo-mesh/protocol";
 import { formatAddress, kCallInfo } from "../call-info.js";
 
 /**
@@ -68,15 +69,7 @@ export class LazyHandlerContext implements HandlerContext {
   }
 
   get requestHeader(): Headers {
-    if (!this.#requestHeader) {
-      const h = new Headers();
-      for (const [k, v] of Object.entries(this.#headers)) {
-        if (k.startsWith(":") || v === undefined) continue;
-        if (Array.isArray(v)) for (const item of v) h.append(k, item);
-        else h.append(k, v);
-      }
-      this.#requestHeader = h;
-    }
+    this.#requestHeader ??= headersFromNode(this.#headers);
     return this.#requestHeader;
   }
 

@@ -29,12 +29,3 @@ export function readUnaryEnvelope(chunks: Buffer[], total: number, readMaxBytes:
   }
   return buf.subarray(5);
 }
-
-/** Frames a serialized message with the 5-byte gRPC prefix (no compression). */
-export function frame(message: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + message.length);
-  out[0] = 0;
-  out.writeUInt32BE(message.length, 1);
-  out.set(message, 5);
-  return out;
-}

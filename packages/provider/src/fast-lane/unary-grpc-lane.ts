@@ -3,11 +3,11 @@ import { create, type DescMethodUnary, type DescService, fromBinary, toBinary } 
 import { Code, ConnectError, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
+import { frameMessage, headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
 import type { Logger, RpcMetrics, ServiceTable } from "@dubbo-mesh/runtime";
 import { type BoundMethod, type Registration, resolveTarget } from "../dispatch.js";
 import { LazyHandlerContext } from "./lazy-context.js";
-import { frame, readUnaryEnvelope } from "./unary-envelope.js";
+import { readUnaryEnvelope } from "./unary-envelope.js";
 
 /** What the fast lane needs from the provider. */
 export interface UnaryLaneOptions {
@@ -115,7 +115,7 @@ function serve(
       });
       stream.sendTrailers(trailers);
     });
-    stream.end(output ? frame(output) : undefined);
+    stream.end(output ? frameMessage(output) : undefined);
   };
 
   const fail = (e: unknown) => {
