@@ -231,19 +231,33 @@ describe("Dockerfile", () => {
     const consumer = lines.slice(lines.indexOf(stages[2] as string), lines.indexOf(stages[3] as string));
     const healthcheck = provider.find((l) => l.startsWith("HEALTHCHECK "));
     expect(healthcheck).toMatch(/CMD \["node", "packages\/cli\/dist\/bin\.js", "health", "127\.0\.0\.1:50052"\]$/);
-    expect(provider).toContain('CMD ["node", "samples/greeter/dist/provider.js"]');
+    expect(provider).toContain('CMD ["node", "samples/greeter/bundle/provider.mjs"]');
     expect(consumer).toContain("HEALTHCHECK NONE");
-    expect(consumer).toContain('CMD ["node", "samples/greeter/dist/consumer.js"]');
-    for (const entry of ["provider", "consumer"]) {
-      expect(existsSync(join(repo, `samples/greeter/src/${entry}.ts`)), `${entry}.ts builds to dist/${entry}.js`).toBe(
-        true,
-      );
+    expect(consumer).toContain('CMD ["node", "samples/greeter/bundle/consumer.mjs"]');
+  });
+
+  it("the images run bundles that the build stage writes from the compiled entry points", () => {
+    // `dubbo-mesh bundle <entry>... --outdir <dir>` writes <dir>/<name>.mjs (test/bundle.test.ts runs it).
+    const bundle = lines.find((l) => l.startsWith("RUN node packages/cli/dist/bin.js bundle "));
+    expect(bundle).toBeDefined();
+    const words = (bundle as string).split(/\s+/).slice(4);
+    const outdir = words[words.indexOf("--outdir") + 1];
+    const entries = words.filter((w, i) => !w.startsWith("--") && words[i - 1] !== "--outdir");
+    const written = entries.map((e) => `${outdir}/${e.replace(/^.*\//, "").replace(/\.js$/, ".mjs")}`);
+    const cmds = lines.filter((l) => l.startsWith("CMD ")).map((l) => (JSON.parse(l.slice(4)) as string[])[1]);
+    expect(cmds.sort()).toEqual(written.sort());
+    for (const entry of entries) {
+      const source = entry.replace("/dist/", "/src/").replace(/\.js$/, ".ts");
+      expect(existsSync(join(repo, source)), `${source} compiles to ${entry}`).toBe(true);
     }
+    expect(lines.indexOf(bundle as string)).toBeGreaterThan(
+      lines.indexOf("RUN npx --no-install tsc -b samples/greeter packages/cli"),
+    );
   });
 
   it(".dockerignore keeps host node_modules and dist out of the build context", () => {
     const ignore = read(".dockerignore").split("\n");
-    expect(ignore).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", ".git"]));
+    expect(ignore).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", "**/bundle", ".git"]));
   });
 });
 

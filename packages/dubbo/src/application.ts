@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client, ServiceImpl } from "@connectrpc/connect";
 import type { Consumer, ReferenceOptions } from "@dubbo-mesh/consumer";
@@ -21,6 +20,7 @@ import {
   referenceMetadataOf,
   serviceMetadataOf,
 } from "@dubbo-mesh/runtime";
+import { loadConsumerModule } from "#consumer-module";
 import { createQosFromConfig } from "./qos-wiring.js";
 import { installSignalHandlers } from "./signals.js";
 
@@ -78,8 +78,6 @@ export interface DubboApplication {
   stop(): Promise<void>;
 }
 
-const requireModule = createRequire(import.meta.url);
-
 /**
  * Creates an application. Config is loaded now, so a bad value stops start-up here with one error naming key, value
  * and source.
@@ -111,9 +109,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
   let stopping: Promise<void> | undefined;
 
   const getConsumer = () => {
-    // The consumer package (its HTTP/2 client, resolvers, balancers) loads on the first reference, not at import:
-    // a provider-only application starts faster without it. require() of an ES module is synchronous in Node >= 22.12.
-    const { createConsumer } = requireModule("@dubbo-mesh/consumer") as typeof import("@dubbo-mesh/consumer");
+    // The consumer package loads on the first reference, not at import (see consumer-module.ts).
+    const { createConsumer } = loadConsumerModule();
     consumer ??= createConsumer({
       application: values.application.name,
       timeout: values.consumer.timeout,

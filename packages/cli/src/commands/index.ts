@@ -1,3 +1,4 @@
+import { bundleCommand } from "./bundle.js";
 import type { Command } from "./command.js";
 import { demoCommand } from "./demo.js";
 import { healthCommand } from "./health.js";
@@ -9,6 +10,13 @@ import { qosCommand } from "./qos.js";
  * Every `dubbo-mesh` command, in the order `dubbo-mesh --help` lists them. A new command is one file exporting a
  * `Command` and one line here.
  */
-export const commands: readonly Command[] = [demoCommand, invokeCommand, healthCommand, qosCommand, manifestsCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  invokeCommand,
+  healthCommand,
+  qosCommand,
+  manifestsCommand,
+  bundleCommand,
+];
 
 export { type Command, commandHelp, helpOption } from "./command.js";

@@ -1,13 +1,5 @@
-import { createRequire } from "node:module";
 import type { Node, Scalar } from "yaml";
-
-// The YAML parser is loaded only when a YAML file is read: most applications use dubbo.properties or the environment,
-// and loading it up front costs ~40 ms of every start-up. (yaml ships CommonJS too, so a synchronous load works.)
-let yamlModule: typeof import("yaml") | undefined;
-function yaml(): typeof import("yaml") {
-  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
-  return yamlModule;
-}
+import { loadYamlModule } from "#yaml-module";
 
 /** One leaf of a YAML configuration file, flattened to a dotted key, with the line its value is on. */
 export interface YamlEntry {
@@ -41,7 +33,7 @@ function scalarText(node: Scalar): string {
  * A syntax error, or a top level that is not a map, yields errors and no entries.
  */
 export function parseYamlConfig(text: string): { entries: YamlEntry[]; errors: YamlSyntaxError[] } {
-  const { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } = yaml();
+  const { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } = loadYamlModule();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { schema: "failsafe", lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined): number => lineCounter.linePos(offset ?? 0).line;
