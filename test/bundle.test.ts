@@ -69,6 +69,14 @@ describe("dubbo-mesh bundle: the greeter sample as single files", () => {
     expect(hasNodeModulesAbove(join(dir, "bundle"))).toBe(false);
   });
 
+  it("loads Node's own modules without ES module facades (node:http's would load undici at start-up)", () => {
+    const code = readFileSync(join(dir, "bundle/provider.mjs"), "utf8");
+    const builtinImports = code.match(/^import .* from "(node:)?[a-z_/0-9]+";$/gm) ?? [];
+    expect(builtinImports).toEqual([]);
+    expect(code).toContain('process.getBuiltinModule("node:http")');
+    expect(code).toContain('process.getBuiltinModule("node:http2")');
+  });
+
   it("the bundled provider serves, answers QOS /startup, and the bundled consumer runs all four call kinds", async () => {
     const { port, app } = await startProvider();
     const startup = await fetch(`http://127.0.0.1:${app.qosPort}/startup`);

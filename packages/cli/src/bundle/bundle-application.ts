@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, relative, resolve } from "node:path";
+import { builtinModulesPlugin } from "./builtin-modules-plugin.js";
 
 /** The package.json condition under which dubbo-mesh's lazily loaded modules resolve to static imports. */
 export const BUNDLE_CONDITION = "dubbo-mesh-bundle";
@@ -84,8 +85,9 @@ export async function bundleApplication(options: BundleOptions): Promise<BundleO
       keepNames: true,
       legalComments: "linked",
       banner: {
-        js: 'import { createRequire as __dubboMeshCreateRequire } from "node:module"; const require = __dubboMeshCreateRequire(import.meta.url);',
+        js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);',
       },
+      plugins: [builtinModulesPlugin()],
       metafile: true,
       logLevel: "silent",
       absWorkingDir: cwd,

@@ -47,7 +47,10 @@ export function createPickingTransport(cluster: Cluster, wireOf: (endpoint: Endp
       input: MessageInitShape<I>,
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
-      const { endpoint, timeoutMs: left } = await pick(signal, timeoutMs);
+      // The common case — an endpoint is ready — picks without awaiting (one promise and microtask less per call).
+      const picked = cluster.pick();
+      const { endpoint, timeoutMs: left } =
+        picked instanceof Endpoint ? { endpoint: picked, timeoutMs } : await pick(signal, timeoutMs);
       endpoint.inFlight++;
       endpoint.calls++;
       try {
