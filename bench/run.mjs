@@ -186,8 +186,10 @@ async function main() {
   const others = noise(rounds);
   const heading =
     `Measured ${machine.date.slice(0, 10)} at commit ${code.commit}${code.dirty ? " (+ local changes)" : ""} on ${describeMachine(machine)}; ${cfg.rounds} interleaved round(s), medians; ${elapsedS.toFixed(0)} s. ` +
-    `Other processes on the machine used ${pct(others.median)} (median; max ${pct(others.max)}) of its CPU during the load measurements` +
-    ` (${remeasurer.state.used} measurement(s) repeated because others took > ${pct(cfg.maxOthers)}).`;
+    (Number.isFinite(others.median)
+      ? `Other processes on the machine used ${pct(others.median)} (median; max ${pct(others.max)}) of its CPU during the load measurements` +
+        ` (${remeasurer.state.used} measurement(s) repeated because others took > ${pct(cfg.maxOthers)}).`
+      : "No load measurements in this run.");
   const markdown = `${heading}\n\n${table}\n\nTargets of issue 7 (this run):\n\n${renderTargets(targets)}`;
   process.stdout.write(`\n${markdown}\n`);
   const resultsDir = here("./results");
