@@ -21,6 +21,12 @@ import { startContractProvider, type TestProvider } from "./support/start-provid
 // a precise error status — and leave the provider, and the very session they came on, serving everything else.
 
 const GREET = "/greet.v1.GreeterService/Greet";
+const GREET_STREAM = "/greet.v1.GreeterService/GreetStream";
+/** The call kinds whose request is one message; connect names the kind in its errors. */
+const SINGLE_REQUEST = [
+  { kind: "unary", path: GREET },
+  { kind: "server-streaming", path: GREET_STREAM },
+] as const;
 const CLIENT_STREAM = "/greet.v1.GreeterService/GreetClientStream";
 const GRPC = { "content-type": "application/grpc", te: "trailers" };
 const OVER_LIMIT = 5 * 1024 * 1024; // the provider's default limit is 4 MiB, as gRPC's
@@ -100,14 +106,15 @@ describe("bad input to the provider", () => {
   // - unknown path: UNIMPLEMENTED as a trailers-only response.
   // - a content type that is not application/grpc*: HTTP 415, as the gRPC over HTTP/2 spec says.
   // Each case runs with `content-type: application/grpc` alone and again with `grpc-encoding: gzip` (messages with
-  // flag 0 stay uncompressed, as gRPC allows): the provider serves plain binary unary gRPC on a fast lane of its own
-  // and everything else on connect's general path, and both must answer bad input alike.
+  // flag 0 stay uncompressed, as gRPC allows): the provider serves plain binary unary and server-streaming gRPC on a
+  // fast lane of its own and everything else on connect's general path, and both must answer bad input alike. Every
+  // case runs on a unary and on a server-streaming method (both read exactly one request message).
   const grpcCases: {
     case: string;
     encodings: ("identity" | "gzip")[];
     body: Buffer;
     code: number;
-    message: RegExp;
+    message: RegExp | ((kind: string) => RegExp);
   }[] = [
     {
       case: "length prefix promises 100 bytes, 10 come, then END_STREAM",
@@ -121,14 +128,14 @@ describe("bad input to the provider", () => {
       encodings: ["identity", "gzip"],
       body: Buffer.alloc(0),
       code: 12,
-      message: /missing input message for unary method/,
+      message: (kind) => new RegExp(`missing input message for ${kind} method`),
     },
     {
       case: "two messages on a unary call",
       encodings: ["identity", "gzip"],
       body: Buffer.concat([grpcFrame(greetRequest("a")), grpcFrame(greetRequest("b"))]),
       code: 12,
-      message: /extra input message/,
+      message: (kind) => new RegExp(`received extra input message for ${kind} method`),
     },
     {
       case: "a 5 MiB message (limit 4 MiB)",
@@ -166,14 +173,18 @@ describe("bad input to the provider", () => {
       message: /larger than configured readMaxBytes 4194304 after decompression/,
     },
   ];
-  it.each(grpcCases.flatMap((c) => c.encodings.map((encoding) => ({ ...c, encoding }))))(
-    "gRPC (grpc-encoding $encoding): $case -> grpc-status $code",
-    async ({ body, code, message, encoding }) => {
+  it.each(
+    grpcCases.flatMap((c) =>
+      c.encodings.flatMap((encoding) => SINGLE_REQUEST.map((method) => ({ ...c, encoding, ...method }))),
+    ),
+  )(
+    "gRPC $kind (grpc-encoding $encoding): $case -> grpc-status $code",
+    async ({ body, code, message, encoding, kind, path }) => {
       const headers = encoding === "identity" ? GRPC : { ...GRPC, "grpc-encoding": encoding };
-      const r = await h2Request(h2(), { path: GREET, headers, body });
+      const r = await h2Request(h2(), { path, headers, body });
       expect(r.status).toBe(200);
       expect(grpcStatus(r)).toBe(code);
-      expect(grpcMessage(r)).toMatch(message);
+      expect(grpcMessage(r)).toMatch(typeof message === "function" ? message(kind) : message);
       expect(grpcMessages(r.body)).toEqual([]);
       expect(r.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
     },

@@ -14,7 +14,7 @@ import {
 import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
-import { createUnaryLane } from "./fast-lane/unary-grpc-lane.js";
+import { createGrpcLane } from "./fast-lane/grpc-lane.js";
 import type { NodeListener } from "./general-path.js";
 import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
@@ -51,8 +51,9 @@ export interface ProviderOptions {
   /** Serve `grpc.reflection.v1.ServerReflection` (grpcurl, `dubbo-mesh invoke`). Default true. */
   reflection?: boolean;
   /**
-   * Serve unary gRPC calls with binary protobuf and no compression on the fast lane (node:http2 streams directly)
-   * instead of connect's general path. Same semantics, several times the throughput. Default true.
+   * Serve unary and server-streaming gRPC calls over HTTP/2 with binary protobuf and no compression on the fast lane
+   * (node:http2 streams directly) instead of connect's general path. Same semantics, several times the throughput;
+   * false sends every call through the general path. Default true.
    */
   fastLane?: boolean;
   /**
@@ -142,8 +143,8 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         ...(options.metrics ? [metricsInterceptor(options.metrics)] : []),
         ...(options.interceptors ?? []),
       ];
-      // The general path loads in the background: the port opens (and unary gRPC, health included, is served by the
-      // fast lane) without waiting for connect-node; requests for the general path in the first moments wait for it.
+      // The general path loads in the background: the port opens (and unary and server-streaming gRPC, health included,
+      // are served by the fast lane) without waiting for connect-node; general-path requests in the first moments wait.
       let general: NodeListener | undefined;
       const loading = import("./general-path.js").then((m) => {
         general = m.createGeneralPath(
@@ -173,7 +174,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
       };
       const lane =
         (options.fastLane ?? true)
-          ? createUnaryLane({
+          ? createGrpcLane({
               table,
               fallbackToDefault,
               readMaxBytes,

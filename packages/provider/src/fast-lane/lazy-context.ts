@@ -107,6 +107,28 @@ export class LazyHandlerContext implements HandlerContext {
     return this.#values;
   }
 
+  /**
+   * This context as a plain object with every field built. Connect's interceptor plumbing copies the context with a
+   * spread, which keeps own properties only and would drop the lazy getters (`responseHeader`, `url`, ...); calls with
+   * interceptors hand it this instead. The Headers and the signal are this context's own, so what a handler sets
+   * through either object is what the lane sends.
+   */
+  toPlain(): HandlerContext {
+    return {
+      method: this.method,
+      service: this.service,
+      requestMethod: this.requestMethod,
+      protocolName: this.protocolName,
+      signal: this.signal,
+      timeoutMs: this.timeoutMs,
+      requestHeader: this.requestHeader,
+      responseHeader: this.responseHeader,
+      responseTrailer: this.responseTrailer,
+      values: this.values,
+      url: this.url,
+    };
+  }
+
   get url(): string {
     return `http://${this.#headers[":authority"] ?? "localhost"}${this.#headers[":path"] ?? "/"}`;
   }
