@@ -1,4 +1,5 @@
 import { createConsumer } from "@dubbo-mesh/consumer";
+import { createLifecycle } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { expect, it } from "vitest";
 import { startContractProvider } from "./support/start-provider.js";
@@ -21,6 +22,54 @@ it("calls for the general path made right after start() are served (Triple HTTP/
     ]);
     expect(unary.greeting).toBe("hello, early");
     expect(streamed).toEqual(["hello, early #1", "hello, early #2", "hello, early #3"]);
+  } finally {
+    consumer.close();
+    await provider.close();
+  }
+});
+
+function recordingLogger() {
+  const events: Record<string, unknown>[] = [];
+  const log = (fields: Record<string, unknown>) => void events.push(fields);
+  return { events, logger: { info: log, warn: log, error: log } };
+}
+
+const loaded = (events: Record<string, unknown>[]) => events.filter((e) => e.event === "general-path-loaded");
+
+// The general path is not on the start-up path: with the application's lifecycle (which the application moves to
+// started after QOS and references are up) nothing loads it until it is started or a request needs it.
+it("loads the general path in the background only once the lifecycle reaches started", async () => {
+  const { events, logger } = recordingLogger();
+  const lifecycle = createLifecycle();
+  const provider = await startContractProvider({ lifecycle, logger });
+  try {
+    // A fast-lane call (unary gRPC) does not need it.
+    const consumer = createConsumer({ timeout: 10_000 });
+    try {
+      const grpc = consumer.reference(GreeterService, { url: provider.url });
+      expect((await grpc.greet({ name: "fast" })).greeting).toBe("hello, fast");
+    } finally {
+      consumer.close();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(loaded(events)).toEqual([]);
+    lifecycle.transition("started");
+    await expect.poll(() => loaded(events), { timeout: 10_000 }).toHaveLength(1);
+    expect(loaded(events)[0]).toMatchObject({ trigger: "background" });
+  } finally {
+    await provider.close();
+  }
+});
+
+it("a general-path request before start-up ends loads it at once and is served", async () => {
+  const { events, logger } = recordingLogger();
+  const provider = await startContractProvider({ lifecycle: createLifecycle(), logger });
+  const consumer = createConsumer({ timeout: 10_000 });
+  try {
+    const triple = consumer.reference(GreeterService, { url: provider.url, protocol: "triple", json: true });
+    expect((await triple.greet({ name: "early" })).greeting).toBe("hello, early");
+    expect(loaded(events)).toHaveLength(1);
+    expect(loaded(events)[0]).toMatchObject({ trigger: "request" });
   } finally {
     consumer.close();
     await provider.close();

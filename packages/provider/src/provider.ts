@@ -143,28 +143,46 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         ...(options.metrics ? [metricsInterceptor(options.metrics)] : []),
         ...(options.interceptors ?? []),
       ];
-      // The general path loads in the background: the port opens (and unary and server-streaming gRPC, health included,
-      // are served by the fast lane) without waiting for connect-node; general-path requests in the first moments wait.
+      // connect-node's general path is not on the start-up path: the port opens, the fast lane serves unary and
+      // server-streaming gRPC (health included) and the application reports started without it. It loads on the
+      // first request that needs it (which waits for it) or, in the background, once the application has started —
+      // one macrotask later, so that loading (~100 ms of module evaluation) does not delay the start-up probe.
       let general: NodeListener | undefined;
-      const loading = import("./general-path.js").then((m) => {
-        general = m.createGeneralPath(
-          table,
-          {
-            readMaxBytes,
-            fallbackToDefault,
-            interceptors,
-            shutdownSignal: shutdown.signal,
-          },
-          logger,
+      let loading: Promise<NodeListener> | undefined;
+      const loadGeneral = (trigger: "request" | "background"): Promise<NodeListener> => {
+        if (loading) return loading;
+        const t0 = performance.now();
+        loading = import("./general-path.js").then((m) => {
+          general = m.createGeneralPath(
+            table,
+            {
+              readMaxBytes,
+              fallbackToDefault,
+              interceptors,
+              shutdownSignal: shutdown.signal,
+            },
+            logger,
+          );
+          logger.info({ event: "general-path-loaded", trigger, loadMs: Math.round(performance.now() - t0) });
+          return general;
+        });
+        loading.catch((e: unknown) =>
+          logger.error({ event: "general-path-failed", error: e instanceof Error ? e.message : String(e) }),
         );
-        return general;
-      });
-      loading.catch((e: unknown) =>
-        logger.error({ event: "general-path-failed", error: e instanceof Error ? e.message : String(e) }),
-      );
+        return loading;
+      };
+      const preload = () => void setImmediate(() => loadGeneral("background").catch(() => {}));
+      if (lifecycle.state === "started") preload();
+      else {
+        const off = lifecycle.onChange((change) => {
+          if (change.type !== "state") return;
+          if (change.to === "started") preload();
+          if (change.to === "started" || change.to === "stopping" || change.to === "stopped") off();
+        });
+      }
       const handler = (req: NodeRequest, res: NodeResponse) => {
         if (general) return general(req, res);
-        loading.then(
+        loadGeneral("request").then(
           (listener) => listener(req, res),
           () => {
             writeHead(res, 503);
