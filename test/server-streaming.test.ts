@@ -166,6 +166,22 @@ describe.each(lanes)("server streaming on the $lane", ({ lane, options }) => {
     expect(call?.ended).not.toBe("completed");
   });
 
+  it("our consumer breaks out of for-await after 3 replies: the call is cancelled, the handler's signal aborts", async () => {
+    const greeter = consumer.reference(GreeterService, { url: provider.url, timeout: 60_000 });
+    const got: string[] = [];
+    for await (const reply of greeter.greetStream({ name: "tick:5" })) {
+      got.push(reply.greeting);
+      if (got.length === 3) break;
+    }
+    expect(got).toEqual([1, 2, 3].map((i) => streamGreeting(i)));
+    const call = calls.filter((c) => c.name === "tick:5").at(-1);
+    expect(call?.lane).toBe(lane);
+    // Without the cancel the handler would keep ticking until the 60 s deadline.
+    await until(() => call?.ended !== undefined, "the handler to stop");
+    expect(call?.aborted).toBe("Canceled");
+    expect(call?.ended).not.toBe("completed");
+  });
+
   it("a deadline mid-stream (grpc-timeout 300m): replies so far, then DEADLINE_EXCEEDED in the trailers", async () => {
     const session = await connectH2(provider.url);
     try {

@@ -9,6 +9,7 @@ import { createAddressQuery } from "./balancing/dns-query.js";
 import type { Endpoint, EndpointStats } from "./balancing/endpoint.js";
 import { defaultOutlierDetection } from "./balancing/outlier-detection.js";
 import { createPickingTransport } from "./balancing/picking-transport.js";
+import { cancelStreamsOnReturn } from "./cancel-on-return.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
 import { tripleHeaders } from "./headers-interceptor.js";
@@ -115,7 +116,7 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
         defaultTimeoutMs,
         backoff,
       });
-      const client = createClient(service, transport);
+      const client = cancelStreamsOnReturn(createClient(service, transport), service);
       clusterOf.set(client, cluster);
       return client;
     },
