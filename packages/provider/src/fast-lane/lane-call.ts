@@ -135,3 +135,26 @@ export function addTrailers(
   });
   return out;
 }
+
+/**
+ * Arms what ends a fast-lane call early once its target is known: the deadline (DEADLINE_EXCEEDED), the provider's
+ * shutdown (`active`: every call's `fail`, cancelled together) and the client's reset or disconnect (CANCELED).
+ * Returns the deadline's timer, for the call to clear when it finishes.
+ */
+export function armCallEnds(
+  stream: http2.ServerHttp2Stream,
+  timeoutMs: number | undefined,
+  active: Set<(e: ConnectError) => void>,
+  fail: (e: unknown) => void,
+  isFinished: () => boolean,
+): NodeJS.Timeout | undefined {
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
+  active.add(fail);
+  stream.on("close", () => {
+    if (!isFinished()) fail(new ConnectError("the client cancelled the call", Code.Canceled));
+  });
+  return timer;
+}

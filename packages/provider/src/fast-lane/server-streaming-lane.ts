@@ -1,6 +1,6 @@
 import type * as http2 from "node:http2";
 import { type DescMethodServerStreaming, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
+import { Code, type ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import { transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import type { BoundMethod } from "../dispatch.js";
@@ -8,6 +8,7 @@ import { FrameWriter } from "./frame-writer.js";
 import {
   type ActiveCalls,
   addTrailers,
+  armCallEnds,
   collectRequest,
   type GrpcLaneOptions,
   header,
@@ -161,16 +162,7 @@ export function serveServerStreaming(
     fail(e);
     return;
   }
-  if (timeout.timeoutMs !== undefined) {
-    timer = setTimeout(
-      () => fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-      timeout.timeoutMs,
-    );
-  }
-  active.add(fail);
-  stream.on("close", () => {
-    if (!finished) fail(new ConnectError("the client cancelled the call", Code.Canceled));
-  });
+  timer = armCallEnds(stream, timeout.timeoutMs, active, fail, () => finished);
 
   if (opt.interceptors.length > 0) {
     // connect's own server-streaming invocation: the interceptors run now, the request message follows when read.

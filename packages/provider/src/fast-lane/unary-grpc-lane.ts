@@ -1,6 +1,6 @@
 import type * as http2 from "node:http2";
 import { type DescMethodUnary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type MethodImplSpec } from "@connectrpc/connect";
+import { Code, type ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
 import { frameMessage } from "@dubbo-mesh/protocol";
@@ -8,6 +8,7 @@ import type { BoundMethod } from "../dispatch.js";
 import {
   type ActiveCalls,
   addTrailers,
+  armCallEnds,
   collectRequest,
   type GrpcLaneOptions,
   header,
@@ -74,16 +75,7 @@ export function serveUnary(
     fail(e);
     return;
   }
-  if (timeout.timeoutMs !== undefined) {
-    timer = setTimeout(
-      () => fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-      timeout.timeoutMs,
-    );
-  }
-  active.add(fail);
-  stream.on("close", () => {
-    if (!finished) fail(new ConnectError("the client cancelled the call", Code.Canceled));
-  });
+  timer = armCallEnds(stream, timeout.timeoutMs, active, fail, () => finished);
 
   collectRequest(stream, opt.readMaxBytes, (over, chunks, total) => {
     if (finished) return;
