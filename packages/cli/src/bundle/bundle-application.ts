@@ -48,8 +48,8 @@ export class BundleError extends Error {
  *
  * dubbo-mesh's lazily loaded modules (the consumer package, the YAML parser) are required at run time from
  * node_modules when not bundled; with the `dubbo-mesh-bundle` condition they resolve to static imports, so the bundle
- * needs no node_modules. Node's own modules stay external; CommonJS dependencies get a `require` from
- * `createRequire(import.meta.url)`.
+ * needs no node_modules. Node's own modules stay outside the bundle and load through `process.getBuiltinModule`
+ * (see `builtinModulesPlugin`); CommonJS dependencies get a `require` from `createRequire(import.meta.url)`.
  */
 export async function bundleApplication(options: BundleOptions): Promise<BundleOutput[]> {
   const cwd = options.cwd ?? process.cwd();
