@@ -4,7 +4,7 @@ import { repoRoot } from "./support/processes.js";
 
 describe("dubbo-mesh demo (npm start)", () => {
   it("balances per request over 3 providers through a rolling restart with no failed call, then exits 0", () => {
-    const r = spawnSync(process.execPath, ["packages/cli/dist/bin.js", "demo", "--duration", "6"], {
+    const r = spawnSync(process.execPath, ["samples/greeter/dist/demo/main.js", "--duration", "6"], {
       cwd: repoRoot,
       encoding: "utf8",
       timeout: 60_000,
@@ -24,7 +24,7 @@ describe("dubbo-mesh demo (npm start)", () => {
   });
 
   it("refuses a bad flag value with exit 2, naming it", () => {
-    const r = spawnSync(process.execPath, ["packages/cli/dist/bin.js", "demo", "--providers", "99"], {
+    const r = spawnSync(process.execPath, ["samples/greeter/dist/demo/main.js", "--providers", "99"], {
       cwd: repoRoot,
       encoding: "utf8",
       timeout: 10_000,

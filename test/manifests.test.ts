@@ -12,9 +12,6 @@ import {
   CONSUMER_HEALTH_CHECK,
   GRACE_MARGIN_SECONDS,
   generateManifests,
-  greeterConsumerManifests,
-  greeterManifestFiles,
-  greeterProviderManifests,
   type ManifestModel,
   ManifestOptionError,
   type ManifestOptions,
@@ -25,6 +22,11 @@ import {
   serviceFqdn,
   terminationGracePeriodSeconds,
 } from "@dubbo-mesh/cli";
+import {
+  greeterConsumerManifests,
+  greeterManifestFiles,
+  greeterProviderManifests,
+} from "@dubbo-mesh/sample-greeter/k8s";
 import type { DestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule";
 import type { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
 import type { EnvoyFilter } from "@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter";

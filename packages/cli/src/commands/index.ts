@@ -1,6 +1,5 @@
 import { bundleCommand } from "./bundle.js";
 import type { Command } from "./command.js";
-import { demoCommand } from "./demo.js";
 import { healthCommand } from "./health.js";
 import { invokeCommand } from "./invoke.js";
 import { manifestsCommand } from "./manifests.js";
@@ -10,13 +9,6 @@ import { qosCommand } from "./qos.js";
  * Every `dubbo-mesh` command, in the order `dubbo-mesh --help` lists them. A new command is one file exporting a
  * `Command` and one line here.
  */
-export const commands: readonly Command[] = [
-  demoCommand,
-  invokeCommand,
-  healthCommand,
-  qosCommand,
-  manifestsCommand,
-  bundleCommand,
-];
+export const commands: readonly Command[] = [invokeCommand, healthCommand, qosCommand, manifestsCommand, bundleCommand];
 
 export { type Command, commandHelp, helpOption } from "./command.js";

@@ -3,13 +3,6 @@ export { deploymentModel, sidecarAnnotations } from "./deployment.js";
 export { destinationRuleModel } from "./destination-rule.js";
 export { CONSUMER_HEALTH_CHECK, envoyFilterModel } from "./envoy-filter.js";
 export { generateManifests, type ManifestModel } from "./generate.js";
-export {
-  GREETER_IMAGES,
-  GREETER_NAMESPACE,
-  greeterConsumerManifests,
-  greeterManifestFiles,
-  greeterProviderManifests,
-} from "./greeter.js";
 export { modelFromObject } from "./model-from-object.js";
 export { outboundClusterName, serviceFqdn } from "./names.js";
 export { namespaceModel } from "./namespace.js";

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@dubbo-mesh/consumer";
+import { Code, ConnectError } from "dubbo-mesh";
 
 /** What the load generator has seen so far. */
 export interface LoadStats {

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
-/** The greeter sample's provider program, next to the sample package's entry point. */
-const providerScript = fileURLToPath(new URL("./provider.js", import.meta.resolve("@dubbo-mesh/sample-greeter")));
+/** The greeter sample's provider program (dist/provider.js, beside this folder). */
+const providerScript = fileURLToPath(new URL("../provider.js", import.meta.url));
 
 /** One greeter provider of the demo: its own process, protocol port and QOS port. */
 export interface DemoProvider {
