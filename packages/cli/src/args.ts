@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { errorMessage } from "@dubbo-mesh/runtime";
 
 /**
  * A wrong command line: an unknown command or flag, a missing argument, a bad value. The dispatcher prints the message
@@ -57,7 +58,7 @@ export function parseCommandLine(args: readonly string[], options: OptionSpecs):
 }
 
 function describeParseError(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   const code = (e as { code?: unknown }).code;
   const flag = /'(-[^' ]*)/.exec(message)?.[1];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) return `unknown flag '${flag}'`;

@@ -10,6 +10,7 @@ import {
   createLifecycle,
   createRpcMetrics,
   type DubboReferenceOptions,
+  errorMessage,
   type Lifecycle,
   type LoadedConfig,
   type Logger,
@@ -131,7 +132,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
         logger.warn({
           event: "reference-not-connected",
           service: ref.service,
-          error: e instanceof Error ? e.message : String(e),
+          error: errorMessage(e),
         }),
     );
 
@@ -226,7 +227,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
         });
         return { protocolPort: provider?.port, qosPort };
       } catch (e) {
-        logger.error({ event: "application-start-failed", error: e instanceof Error ? e.message : String(e) });
+        logger.error({ event: "application-start-failed", error: errorMessage(e) });
         await app.stop();
         throw e;
       }

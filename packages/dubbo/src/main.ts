@@ -1,3 +1,5 @@
+import { createJsonLogger, errorMessage } from "@dubbo-mesh/runtime";
+
 /**
  * Runs an application's main function: an error (a bad config value, a port in use) is printed as one JSON line on
  * stderr — its message, not a stack trace — and the process exits 1.
@@ -9,10 +11,7 @@ export async function main(fn: () => unknown): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    const error = e instanceof Error ? e.message : String(e);
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: "error", event: "startup-failed", error })}\n`,
-    );
+    createJsonLogger((line) => process.stderr.write(line)).error({ event: "startup-failed", error: errorMessage(e) });
     process.exit(1);
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from "@dubbo-mesh/runtime";
+import { errorMessage, type Logger } from "@dubbo-mesh/runtime";
 
 /** What signal handling needs of an application. */
 interface Stoppable {
@@ -26,7 +26,7 @@ export function installSignalHandlers(app: Stoppable, logger: Logger): void {
     app.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        logger.error({ event: "shutdown-failed", error: e instanceof Error ? e.message : String(e) });
+        logger.error({ event: "shutdown-failed", error: errorMessage(e) });
         process.exit(1);
       },
     );

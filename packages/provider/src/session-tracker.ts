@@ -22,13 +22,22 @@ export function trackSessions(server: DualServer): SessionTracker {
   // idle-connection tracking, which starts in listen(), does not cover these sockets.)
   const h1Sockets = new Map<net.Socket, number>();
   let draining = false;
+  // Set while a drain waits: called on every close, it ends the wait once the last connection is gone.
+  let onClosed: (() => void) | undefined;
+  const open = () => h2Sessions.size + h1Sockets.size;
   server.h2.on("session", (session) => {
     h2Sessions.add(session);
-    session.once("close", () => h2Sessions.delete(session));
+    session.once("close", () => {
+      h2Sessions.delete(session);
+      onClosed?.();
+    });
   });
   server.h1.on("connection", (socket: net.Socket) => {
     h1Sockets.set(socket, 0);
-    socket.once("close", () => h1Sockets.delete(socket));
+    socket.once("close", () => {
+      h1Sockets.delete(socket);
+      onClosed?.();
+    });
   });
   server.h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
@@ -41,16 +50,22 @@ export function trackSessions(server: DualServer): SessionTracker {
     });
   });
   return {
-    size: () => h2Sessions.size + h1Sockets.size,
+    size: open,
     async drain(graceMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.tcp.close(() => resolve()));
       for (const session of h2Sessions) session.close(); // GOAWAY; closes once its streams end
       for (const [socket, busy] of h1Sockets) if (busy === 0) socket.end();
-      const deadline = Date.now() + graceMs;
-      while (h2Sessions.size + h1Sockets.size > 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await new Promise<void>((resolve) => {
+        if (open() === 0) return resolve();
+        const timer = setTimeout(resolve, graceMs);
+        onClosed = () => {
+          if (open() > 0) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      onClosed = undefined;
       for (const session of h2Sessions) session.destroy();
       for (const socket of h1Sockets.keys()) socket.destroy();
       await closed;

@@ -1,6 +1,6 @@
+import { errorMessage } from "@dubbo-mesh/runtime";
 import { mayRun, type PeerAccess } from "./access-control.js";
 import type { QosCommand, QosCommandResult } from "./qos-command.js";
-import { errorMessage } from "./qos-logger.js";
 import type { ValidatedQosOptions } from "./qos-options.js";
 
 /** The transport a command arrived on, for logs. */

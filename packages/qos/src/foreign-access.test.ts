@@ -2,8 +2,8 @@
 // port (bound on 0.0.0.0) through a veth pair, so the server sees a non-loopback source address.
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
+import { createLifecycle, type Lifecycle } from "@dubbo-mesh/runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createLifecycle, type Lifecycle } from "../../runtime/src/lifecycle/index.js";
 import { createQosServer, type QosLogFields, type QosLogger, type QosOptions } from "./index.js";
 
 type LogEntry = QosLogFields & { level: string };

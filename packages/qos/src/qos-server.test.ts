@@ -1,7 +1,6 @@
 import { connect } from "node:net";
+import { createLifecycle, createRpcMetrics, type Lifecycle } from "@dubbo-mesh/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLifecycle, type Lifecycle } from "../../runtime/src/lifecycle/index.js";
-import { createRpcMetrics } from "../../runtime/src/metrics/index.js";
 import {
   createQosServer,
   type QosLifecycle,

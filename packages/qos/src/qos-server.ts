@@ -1,10 +1,10 @@
 import type { Server as HttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import { errorMessage } from "@dubbo-mesh/runtime";
 import { foreignPeerRefusal, type PeerAccess, resolvePeerAccess } from "./access-control.js";
 import { CommandExecutor } from "./command-executor.js";
 import { builtinCommands } from "./commands/index.js";
 import { forbiddenHttpResponse, handleHttpRequest } from "./http-handler.js";
-import { errorMessage } from "./qos-logger.js";
 import { type QosOptions, type ValidatedQosOptions, validateQosOptions } from "./qos-options.js";
 import { TelnetSession } from "./telnet-session.js";
 

@@ -4,6 +4,7 @@
  */
 export * from "./config/index.js";
 export * from "./decorators/index.js";
+export { errorMessage } from "./error-message.js";
 export * from "./lifecycle/index.js";
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
 export * from "./metrics/index.js";

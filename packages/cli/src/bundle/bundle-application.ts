@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, relative, resolve } from "node:path";
+import { errorMessage } from "@dubbo-mesh/runtime";
 import { builtinModulesPlugin } from "./builtin-modules-plugin.js";
 
 /** The package.json condition under which dubbo-mesh's lazily loaded modules resolve to static imports. */
@@ -97,7 +98,7 @@ export async function bundleApplication(options: BundleOptions): Promise<BundleO
     const lines = (failure.errors ?? []).map((m) =>
       m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text,
     );
-    throw new BundleError("build", lines.length > 0 ? lines.join("\n") : e instanceof Error ? e.message : String(e));
+    throw new BundleError("build", lines.length > 0 ? lines.join("\n") : errorMessage(e));
   }
   const outputs: BundleOutput[] = [];
   for (const [file, meta] of Object.entries(result.metafile?.outputs ?? {})) {

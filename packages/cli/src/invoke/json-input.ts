@@ -1,4 +1,5 @@
 import { type DescMethod, type FileRegistry, fromJson, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { errorMessage } from "@dubbo-mesh/runtime";
 import { UsageError } from "../args.js";
 
 /**
@@ -10,7 +11,7 @@ export function parseJsonArgument(text: string | undefined): JsonValue | undefin
   try {
     return JSON.parse(text) as JsonValue;
   } catch (e) {
-    throw new UsageError(`the request is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UsageError(`the request is not valid JSON: ${errorMessage(e)}`);
   }
 }
 
@@ -32,9 +33,7 @@ export function requestMessages(method: DescMethod, json: JsonValue | undefined,
       return fromJson(method.input, item, { registry });
     } catch (e) {
       const where = streaming ? ` (message ${i + 1})` : "";
-      throw new UsageError(
-        `the request does not fit ${method.input.typeName}${where}: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      throw new UsageError(`the request does not fit ${method.input.typeName}${where}: ${errorMessage(e)}`);
     }
   });
 }

@@ -1,3 +1,5 @@
+import { errorMessage } from "../error-message.js";
+import { createJsonLogger } from "../logger.js";
 import { type ApplicationState, assertLegalTransition } from "./application-state.js";
 import type { LifecycleChange, LifecycleListener } from "./lifecycle-change.js";
 import {
@@ -229,8 +231,5 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
 }
 
 function logListenerError(error: unknown, change: LifecycleChange): void {
-  const message = error instanceof Error ? error.message : String(error);
-  process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: "error", event: "lifecycle.listener-error", change, message })}\n`,
-  );
+  createJsonLogger().error({ event: "lifecycle.listener-error", change, message: errorMessage(error) });
 }
