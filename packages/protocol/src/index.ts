@@ -1,11 +1,14 @@
 /**
- * @dubbo-mesh/protocol — the wire: Triple HTTP unary beside connect's gRPC, gRPC-web and Connect; header names,
+ * @dubbo-mesh/protocol — the wire: gRPC over HTTP/2 (`grpc`) and Triple HTTP unary, beside connect's gRPC-web and Connect; header names,
  * content types, timeouts, status mapping and error bodies live here and nowhere else.
  */
 export { Code, ConnectError } from "@connectrpc/connect";
 export * as health from "./gen/grpc/health/v1/health_pb.js";
 export * as reflection from "./gen/grpc/reflection/v1/reflection_pb.js";
-export { frameMessage, headersFromNode } from "./protocol-grpc/node-wire.js";
+export { frameMessage } from "./protocol-grpc/envelope.js";
+export { headersFromNode } from "./protocol-grpc/headers.js";
+/** The gRPC wire (headers, content types, envelopes, compression, timeouts, status, reset codes, codecs). */
+export * as grpc from "./protocol-grpc/index.js";
 export {
   contentTypeJson,
   contentTypeProto,

@@ -1,7 +1,6 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { codeToHttpStatus, errorToJsonBytes, parseTripleContentType } from "@dubbo-mesh/protocol";
+import { codeToHttpStatus, errorToJsonBytes, grpc, parseTripleContentType } from "@dubbo-mesh/protocol";
 import { type NodeResponse, writeHead } from "./node-types.js";
 
 /**
@@ -16,16 +15,16 @@ export function respondUnknownRoute(
   res: NodeResponse,
 ): void {
   const error = new ConnectError(describe(path, knownService), Code.Unimplemented);
-  if (/^application\/grpc/i.test(contentType)) {
-    const header = new Headers({ "content-type": contentType });
-    setTrailerStatus(header, error);
+  if (contentType.toLowerCase().startsWith(grpc.contentTypeGrpc)) {
+    // gRPC and gRPC-web alike: both read the status from a trailers-only response.
+    const header = grpc.setTrailerStatus({ [grpc.headerContentType]: contentType }, error) as Record<string, string>;
     if ("stream" in res) {
       // A true trailers-only response: one HEADERS frame with END_STREAM, as gRPC clients require.
-      res.stream.respond({ ":status": 200, ...Object.fromEntries(header) }, { endStream: true });
+      res.stream.respond({ ":status": 200, ...header }, { endStream: true });
       // The call is over; a body still coming is not wanted (RFC 9113 §8.1). Node sends the HEADERS frame first.
       if (!res.req.complete) res.stream.close(http2.constants.NGHTTP2_NO_ERROR);
     } else {
-      writeHead(res, 200, Object.fromEntries(header));
+      writeHead(res, 200, header);
       res.end();
     }
     return;

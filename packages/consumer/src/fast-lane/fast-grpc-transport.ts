@@ -19,7 +19,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { runUnaryCall } from "@connectrpc/connect/protocol";
-import { frameMessage } from "@dubbo-mesh/protocol";
+import { frameMessage, grpc } from "@dubbo-mesh/protocol";
 import { errorFromNodeReason, errorFromResetCode } from "./node-errors.js";
 import { readUnaryResponse } from "./unary-response.js";
 
@@ -82,13 +82,13 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Tran
       paths.set(method as DescMethodUnary, path);
     }
     const h: http2.OutgoingHttpHeaders = {
-      "content-type": "application/grpc+proto",
-      te: "trailers",
-      "user-agent": userAgent,
+      [grpc.headerContentType]: grpc.contentTypeProto,
+      [grpc.headerTe]: grpc.teTrailers,
+      [grpc.headerUserAgent]: userAgent,
     };
     for (const [k, v] of staticHeaders) h[k] = v;
     if (header !== undefined) copyHeaders(header, h);
-    if (timeoutMs !== undefined) h["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
+    if (timeoutMs !== undefined) h[grpc.headerTimeout] = grpc.encodeTimeout(timeoutMs);
     const message = isMessage(input, method.input) ? input : create(method.input, input);
     const payload = toBinary(method.input, message);
     const body = frameMessage(payload);
@@ -138,7 +138,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Tran
           stream.on("close", () => {
             if (settled) return;
             const reset = errorFromResetCode(stream.rstCode ?? 0);
-            const statusSeen = responseTrailer?.["grpc-status"] ?? responseHeader?.["grpc-status"];
+            const statusSeen = responseTrailer?.[grpc.headerStatus] ?? responseHeader?.[grpc.headerStatus];
             if (reset && statusSeen === undefined) return settle(reset);
             try {
               settle(undefined, readUnaryResponse(method, responseHeader, responseTrailer, chunks, size, readMaxBytes));

@@ -2,7 +2,7 @@ import type * as http2 from "node:http2";
 import { type DescMessage, type DescMethodUnary, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type UnaryResponse } from "@connectrpc/connect";
 import { codeFromHttpStatus, findTrailerError } from "@connectrpc/connect/protocol-grpc";
-import { headersFromNode } from "@dubbo-mesh/protocol";
+import { grpc, headersFromNode } from "@dubbo-mesh/protocol";
 
 /**
  * A unary response whose Headers objects are built only if someone reads them (connect's client reads them only for
@@ -46,10 +46,10 @@ export function readUnaryResponse<I extends DescMessage, O extends DescMessage>(
 ): UnaryResponse<I, O> {
   if (!header) throw new ConnectError("protocol error: missing response headers", Code.Internal);
   const status = Number(header[":status"]);
-  const statusSource = header["grpc-status"] !== undefined ? header : trailer;
-  const contentType = String(header["content-type"] ?? "");
-  if (status !== 200 || !contentType.startsWith("application/grpc")) {
-    if (statusSource?.["grpc-status"] === undefined) {
+  const statusSource = header[grpc.headerStatus] !== undefined ? header : trailer;
+  const contentType = String(header[grpc.headerContentType] ?? "");
+  if (status !== 200 || !grpc.isGrpcContentType(contentType)) {
+    if (statusSource?.[grpc.headerStatus] === undefined) {
       const code = status === 200 ? Code.Unknown : codeFromHttpStatus(status);
       throw new ConnectError(
         `HTTP ${status}${contentType ? ` with content type ${contentType}` : ""}`,
@@ -58,10 +58,10 @@ export function readUnaryResponse<I extends DescMessage, O extends DescMessage>(
       );
     }
   }
-  if (statusSource?.["grpc-status"] === undefined) {
+  if (statusSource?.[grpc.headerStatus] === undefined) {
     throw new ConnectError("protocol error: missing status", Code.Internal, headersFromNode(header));
   }
-  if (statusSource["grpc-status"] !== "0") {
+  if (statusSource[grpc.headerStatus] !== grpc.statusOk) {
     const metadata = headersFromNode(header);
     if (trailer) for (const [k, v] of headersFromNode(trailer)) metadata.append(k, v);
     // The error carries `metadata` (headers and trailers) as its metadata, as on connect's general path.

@@ -1,6 +1,7 @@
 import type * as http2 from "node:http2";
 import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { grpc } from "@dubbo-mesh/protocol";
 import type { ActiveCalls, GrpcLaneOptions } from "./lane-call.js";
 import { serveServerStreaming } from "./server-streaming-lane.js";
 import { serveUnary } from "./unary-grpc-lane.js";
@@ -41,9 +42,9 @@ export function createGrpcLane(options: GrpcLaneOptions): GrpcLane {
   }
   return (stream, headers) => {
     if (headers[":method"] !== "POST") return false;
-    const ct = headers["content-type"];
-    if (ct !== "application/grpc" && ct !== "application/grpc+proto") return false;
-    const encoding = headers["grpc-encoding"];
+    const ct = headers[grpc.headerContentType];
+    if (ct !== grpc.contentTypeGrpc && ct !== grpc.contentTypeProto) return false;
+    const encoding = headers[grpc.headerEncoding];
     if (encoding !== undefined && encoding !== "identity") return false;
     const method = methods.get(headers[":path"] ?? "");
     if (!method) return false;

@@ -1,8 +1,7 @@
 import type * as http2 from "node:http2";
 import { create, type DescMessage, type DescMethod, fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
+import { grpc, headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
 import type { Logger, RpcMetrics, ServiceTable } from "@dubbo-mesh/runtime";
 import { type BoundMethod, type Registration, resolveTarget } from "../dispatch.js";
 import type { LazyHandlerContext } from "./lazy-context.js";
@@ -24,7 +23,7 @@ export interface GrpcLaneOptions {
 export type ActiveCalls = Set<(e: ConnectError) => void>;
 
 /** The content type of every fast-lane response: binary protobuf, as connect's general path answers it. */
-export const contentTypeResponse = "application/grpc+proto";
+export const contentTypeResponse = grpc.contentTypeProto;
 
 /** A request header as one string: "" when absent, comma-joined when repeated. */
 export function header(headers: http2.IncomingHttpHeaders, name: string): string {
@@ -121,19 +120,8 @@ export function addTrailers(
   ctx: LazyHandlerContext,
   error: ConnectError | undefined,
 ): http2.OutgoingHttpHeaders {
-  if (!error) {
-    out["grpc-status"] = "0";
-    ctx.responseTrailerIfSet?.forEach((v, k) => {
-      out[k] = v;
-    });
-    return out;
-  }
-  const trailer = new Headers(ctx.responseTrailerIfSet);
-  setTrailerStatus(trailer, error);
-  trailer.forEach((v, k) => {
-    out[k] = v;
-  });
-  return out;
+  grpc.headersToNode(ctx.responseTrailerIfSet, out);
+  return grpc.setTrailerStatus(out, error);
 }
 
 /**

@@ -3,6 +3,7 @@ import { type DescMethodServerStreaming, toBinary } from "@bufbuild/protobuf";
 import { Code, type ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import { transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
+import { grpc } from "@dubbo-mesh/protocol";
 import type { BoundMethod } from "../dispatch.js";
 import { FrameWriter } from "./frame-writer.js";
 import {
@@ -41,7 +42,7 @@ export function serveServerStreaming(
   method: DescMethodServerStreaming,
 ): void {
   const timeout = parseTimeout(
-    headers["grpc-timeout"] === undefined ? null : header(headers, "grpc-timeout"),
+    headers[grpc.headerTimeout] === undefined ? null : header(headers, grpc.headerTimeout),
     Number.MAX_SAFE_INTEGER,
   );
   const ctx = new LazyHandlerContext(method, stream, headers, timeout.timeoutMs);

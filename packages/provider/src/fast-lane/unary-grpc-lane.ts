@@ -3,7 +3,7 @@ import { type DescMethodUnary, toBinary } from "@bufbuild/protobuf";
 import { Code, type ConnectError, type MethodImplSpec } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
 import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
-import { frameMessage } from "@dubbo-mesh/protocol";
+import { frameMessage, grpc } from "@dubbo-mesh/protocol";
 import type { BoundMethod } from "../dispatch.js";
 import {
   type ActiveCalls,
@@ -33,7 +33,7 @@ export function serveUnary(
   method: DescMethodUnary,
 ): void {
   const timeout = parseTimeout(
-    headers["grpc-timeout"] === undefined ? null : header(headers, "grpc-timeout"),
+    headers[grpc.headerTimeout] === undefined ? null : header(headers, grpc.headerTimeout),
     Number.MAX_SAFE_INTEGER,
   );
   const ctx = new LazyHandlerContext(method, stream, headers, timeout.timeoutMs);

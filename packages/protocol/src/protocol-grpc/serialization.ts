@@ -1,0 +1,105 @@
+import {
+  type BinaryReadOptions,
+  type BinaryWriteOptions,
+  create,
+  type DescMessage,
+  fromBinary,
+  fromJson,
+  type JsonReadOptions,
+  type JsonWriteOptions,
+  type MessageShape,
+  toBinary,
+  toJson,
+} from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { GrpcCodecKind } from "./content-type.js";
+
+/** Serializes and parses the messages of one type in one codec. */
+export interface Codec<Desc extends DescMessage = DescMessage> {
+  /** Parses a message; throws the ConnectError a peer should get (see `createCodec`). */
+  parse(bytes: Uint8Array): MessageShape<Desc>;
+  /** Serializes a message, or the init shape of one (a plain object, as handlers may return). */
+  serialize(message: unknown): Uint8Array;
+}
+
+/** Options of the codecs: @bufbuild/protobuf's own, binary and JSON. */
+export interface CodecOptions {
+  binary?: Partial<BinaryReadOptions & BinaryWriteOptions>;
+  json?: Partial<JsonReadOptions & JsonWriteOptions>;
+}
+
+/** The message of a value, made one of `desc` if it is an init shape (as connect normalizes a handler's return). */
+export function normalizeMessage<Desc extends DescMessage>(desc: Desc, value: unknown): MessageShape<Desc> {
+  const v = value as { $typeName?: string } | null | undefined;
+  if (v !== null && typeof v === "object" && v.$typeName === desc.typeName) return v as MessageShape<Desc>;
+  return create(desc, v as never);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Creates the codec of a message type. Binary: @bufbuild/protobuf's wire format, unknown fields kept; bytes that
+ * are not such a message are INTERNAL (`parse binary: ...`), as gRPC servers and connect answer. JSON: protobuf's
+ * JSON mapping, unknown fields ignored (as connect does); bytes that are not UTF-8 — which the JSON mapping requires
+ * — and JSON that is not the message are INVALID_ARGUMENT. A message that cannot be serialized is INTERNAL.
+ */
+export function createCodec<Desc extends DescMessage>(
+  desc: Desc,
+  kind: GrpcCodecKind,
+  options: CodecOptions = {},
+): Codec<Desc> {
+  if (kind === "proto") {
+    const read: Partial<BinaryReadOptions> = { readUnknownFields: true, ...options.binary };
+    const write: Partial<BinaryWriteOptions> = { ...options.binary };
+    return {
+      parse(bytes) {
+        try {
+          return fromBinary(desc, bytes, read);
+        } catch (e) {
+          throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+        }
+      },
+      serialize(message) {
+        try {
+          return toBinary(desc, normalizeMessage(desc, message), write);
+        } catch (e) {
+          throw new ConnectError(`serialize binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+        }
+      },
+    };
+  }
+  const read: Partial<JsonReadOptions> = { ignoreUnknownFields: true, ...options.json };
+  const write: Partial<JsonWriteOptions> = { ...options.json };
+  const encoder = new TextEncoder();
+  return {
+    parse(bytes) {
+      let text: string;
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        throw new ConnectError(`cannot decode message ${desc.typeName} from JSON: invalid UTF-8`, Code.InvalidArgument);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        throw new ConnectError(
+          `cannot decode message ${desc.typeName} from JSON: ${e instanceof Error ? e.message : String(e)}`,
+          Code.InvalidArgument,
+        );
+      }
+      try {
+        return fromJson(desc, json as never, read);
+      } catch (e) {
+        throw ConnectError.from(e, Code.InvalidArgument);
+      }
+    },
+    serialize(message) {
+      try {
+        return encoder.encode(JSON.stringify(toJson(desc, normalizeMessage(desc, message), write)));
+      } catch (e) {
+        throw ConnectError.from(e, Code.Internal);
+      }
+    },
+  };
+}
