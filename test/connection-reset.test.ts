@@ -21,29 +21,27 @@ function rawCall(port: number, path: string, name: string): Buffer {
 }
 
 describe("a peer that resets its TCP connection mid-call", () => {
-  it("does not take the provider down (fast lane and general path)", async () => {
+  it("does not take the provider down, and each handler sees its call cancelled (unary and streaming)", async () => {
     const p = spawnNode("test/fixtures/dist/contract-provider.js", {
       DUBBO_PROTOCOL_PORT: "0",
       DUBBO_APPLICATION_QOS_ENABLE: "false",
+      TRACE_HANDLERS: "1",
     });
+    const count = (event: string) => p.events.filter((e) => e.event === event).length;
     try {
       const started = await p.waitFor((e) => e.event === "application-started");
       const port = Number(started.protocolPort);
       for (let i = 0; i < 20; i++) {
-        // A slow call, so the stream is open when the connection is reset; even i: fast lane, odd: streaming path.
+        // A slow call, reset once its handler runs; even i: unary, odd: server streaming.
         const path = i % 2 === 0 ? "/greet.v1.GreeterService/Greet" : "/greet.v1.GreeterService/GreetStream";
-        await new Promise<void>((resolve) => {
-          const socket = net.connect(port, "127.0.0.1", () => {
-            socket.write(rawCall(port, path, "sleep:200"));
-            setTimeout(() => {
-              socket.resetAndDestroy();
-              resolve();
-            }, 20);
-          });
-          socket.on("error", () => resolve());
-        });
+        const socket = net.connect(port, "127.0.0.1", () => socket.write(rawCall(port, path, "sleep:5000")));
+        socket.on("error", () => {});
+        await p.waitFor(() => count("handler-entered") > i);
+        socket.resetAndDestroy();
       }
-      await new Promise((r) => setTimeout(r, 300));
+      // Every handler saw its call cancelled by the reset (long before its 5 s sleep), and the process lives on.
+      await p.waitFor(() => count("handler-ended") === 20);
+      expect(p.events.filter((e) => e.event === "handler-ended").every((e) => e.cancelled === true)).toBe(true);
       expect(p.child.exitCode).toBeNull();
       const consumer = createConsumer({ timeout: 5000 });
       const reply = await consumer.reference(GreeterService, { url: `http://127.0.0.1:${port}` }).greet({ name: "ok" });

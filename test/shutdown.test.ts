@@ -11,10 +11,20 @@ afterAll(async () => {
 });
 
 async function startProvider(env: Record<string, string>) {
-  const p = spawnNode(script, { DUBBO_PROTOCOL_PORT: "0", DUBBO_APPLICATION_QOS_PORT: "0", ...env });
+  const p = spawnNode(script, {
+    DUBBO_PROTOCOL_PORT: "0",
+    DUBBO_APPLICATION_QOS_PORT: "0",
+    TRACE_HANDLERS: "1",
+    ...env,
+  });
   running.push(p);
   const started = await p.waitFor((e) => e.event === "application-started");
   return { p, port: Number(started.protocolPort), qosPort: Number(started.qosPort) };
+}
+
+/** Resolves once `n` handlers of `p` have started (see TRACE_HANDLERS in the contract fixture). */
+function handlersEntered(p: EventProcess, n: number): Promise<unknown> {
+  return p.waitFor(() => p.events.filter((e) => e.event === "handler-entered").length >= n);
 }
 
 async function ready(qosPort: number): Promise<number> {
@@ -43,7 +53,7 @@ describe("graceful shutdown on SIGTERM, in Dubbo's order", () => {
       ...Array.from({ length: 5 }, () => outcome(grpc.greet({ name: "sleep:1500" }))),
       outcome(triple.greet({ name: "sleep:1500" })),
     ];
-    await new Promise((r) => setTimeout(r, 200));
+    await handlersEntered(p, 6); // every call has reached its handler before the signal
     const signalled = Date.now();
     p.child.kill("SIGTERM");
     await p.waitFor((e) => e.event === "shutdown-begin");
@@ -77,7 +87,7 @@ describe("graceful shutdown on SIGTERM, in Dubbo's order", () => {
     const consumer = createConsumer({ timeout: 20_000 });
     const grpc = consumer.reference(GreeterService, { url: `http://127.0.0.1:${port}`, retries: 0 } as never);
     const slow = outcome(grpc.greet({ name: "sleep:15000" }));
-    await new Promise((r) => setTimeout(r, 200));
+    await handlersEntered(p, 1);
     const signalled = Date.now();
     expect(await p.stop("SIGTERM")).toBe(0);
     // Behaviour, not speed: the exit comes from the 300 ms cap, not from the 15 s call finishing.
