@@ -77,56 +77,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const file = fileSettings(env, cwd);
   const problems: ConfigProblem[] = [...code.problems, ...file.problems];
   const warnings: string[] = [...environment.warnings, ...file.warnings];
-
-  // Per supported key: the settings of the highest-precedence source that sets it, direct key before legacy alias.
-  const winners = new Map<SchemaKey, { setting: RawSetting; parse: ValueParser<unknown> }>();
-  const extras = new Map<string, { setting: RawSetting; note: string }>();
-  const sources = [code.settings, environment.settings, file.settings];
-  for (const settings of sources) {
-    const found = new Map<SchemaKey, { setting: RawSetting; parse: ValueParser<unknown>; legacy: boolean }>();
-    for (const setting of settings) {
-      const legacy = LEGACY_ALIASES[setting.key];
-      if (isSchemaKey(setting.key)) {
-        found.set(setting.key, { setting, parse: SCHEMA[setting.key].parse, legacy: false });
-      } else if (legacy !== undefined) {
-        if (found.get(legacy.target)?.legacy === false) continue;
-        found.set(legacy.target, { setting, parse: legacy.parse, legacy: true });
-      } else if (!extras.has(setting.key)) {
-        const reason = ignoredReason(setting.key);
-        const where = originOf(setting);
-        if (reason !== undefined) {
-          warnings.push(`ignored ${describeKey(setting)} from ${where}: ${reason}`);
-          extras.set(setting.key, { setting, note: `ignored: ${reason}` });
-        } else {
-          const suggestion = closestKey(setting.key, KNOWN_KEYS);
-          warnings.push(
-            `unknown key ${describeKey(setting)} from ${where} is ignored` +
-              (suggestion === undefined ? "" : `; did you mean ${suggestion}?`),
-          );
-          extras.set(setting.key, { setting, note: "unknown key, ignored" });
-        }
-      }
-    }
-    for (const [key, winner] of found) if (!winners.has(key)) winners.set(key, winner);
-  }
-
-  const resolved = new Map<SchemaKey, Resolved>();
-  for (const key of SCHEMA_KEYS) {
-    const winner = winners.get(key);
-    if (winner === undefined) {
-      resolved.set(key, { value: SCHEMA[key].defaultValue });
-      continue;
-    }
-    const result = winner.parse(winner.setting.value);
-    if (result.ok) {
-      resolved.set(key, { value: result.value, setting: winner.setting });
-    } else {
-      const { setting } = winner;
-      problems.push(
-        invalidValue(setting.key, rawToText(setting.value), setting.source, originOf(setting), result.reason),
-      );
-    }
-  }
+  const { winners, extras } = pickWinners([code.settings, environment.settings, file.settings], warnings);
+  const resolved = resolveValues(winners, problems);
   const [firstProblem, ...otherProblems] = problems;
   if (firstProblem !== undefined) throw new ConfigError([firstProblem, ...otherProblems]);
 
@@ -164,6 +116,99 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     tri: { resolveFallbackToDefault: get("dubbo.tri.resolve-fallback-to-default") },
   });
 
+  const entries = describeEntries(resolved, extras);
+  const loaded: LoadedConfig = {
+    values,
+    warnings: Object.freeze(warnings),
+    describe: () => entries.map((e) => ({ ...e })),
+  };
+  return file.file === undefined ? loaded : { ...loaded, file: file.file };
+}
+
+/** The winning setting of a key: the setting and the parser of the key it is written for (legacy aliases too). */
+interface Winner {
+  readonly setting: RawSetting;
+  readonly parse: ValueParser<unknown>;
+}
+
+/** A setting of no supported key: ignored, with the note `getConfig` shows. */
+interface Extra {
+  readonly setting: RawSetting;
+  readonly note: string;
+}
+
+/**
+ * Per supported key, the setting of the highest-precedence source that sets it (sources highest first; within a
+ * source the direct key before a legacy alias). Settings of keys Dubbo Java has but we ignore, and of unknown keys,
+ * become extras with one warning each (the unknown ones with the closest known key, if any is close).
+ */
+function pickWinners(
+  sources: readonly (readonly RawSetting[])[],
+  warnings: string[],
+): { winners: Map<SchemaKey, Winner>; extras: Map<string, Extra> } {
+  const winners = new Map<SchemaKey, Winner>();
+  const extras = new Map<string, Extra>();
+  for (const settings of sources) {
+    const found = new Map<SchemaKey, Winner & { legacy: boolean }>();
+    for (const setting of settings) {
+      const legacy = LEGACY_ALIASES[setting.key];
+      if (isSchemaKey(setting.key)) {
+        found.set(setting.key, { setting, parse: SCHEMA[setting.key].parse, legacy: false });
+      } else if (legacy !== undefined) {
+        if (found.get(legacy.target)?.legacy === false) continue;
+        found.set(legacy.target, { setting, parse: legacy.parse, legacy: true });
+      } else if (!extras.has(setting.key)) {
+        extras.set(setting.key, extraOf(setting, warnings));
+      }
+    }
+    for (const [key, winner] of found) if (!winners.has(key)) winners.set(key, winner);
+  }
+  return { winners, extras };
+}
+
+/** An ignored or unknown setting as an extra, with its warning added to `warnings`. */
+function extraOf(setting: RawSetting, warnings: string[]): Extra {
+  const reason = ignoredReason(setting.key);
+  const where = originOf(setting);
+  if (reason !== undefined) {
+    warnings.push(`ignored ${describeKey(setting)} from ${where}: ${reason}`);
+    return { setting, note: `ignored: ${reason}` };
+  }
+  const suggestion = closestKey(setting.key, KNOWN_KEYS);
+  warnings.push(
+    `unknown key ${describeKey(setting)} from ${where} is ignored` +
+      (suggestion === undefined ? "" : `; did you mean ${suggestion}?`),
+  );
+  return { setting, note: "unknown key, ignored" };
+}
+
+/** Every supported key's value: its winner parsed (a bad value adds a problem naming key, value and source), or its default. */
+function resolveValues(winners: ReadonlyMap<SchemaKey, Winner>, problems: ConfigProblem[]): Map<SchemaKey, Resolved> {
+  const resolved = new Map<SchemaKey, Resolved>();
+  for (const key of SCHEMA_KEYS) {
+    const winner = winners.get(key);
+    if (winner === undefined) {
+      resolved.set(key, { value: SCHEMA[key].defaultValue });
+      continue;
+    }
+    const result = winner.parse(winner.setting.value);
+    if (result.ok) {
+      resolved.set(key, { value: result.value, setting: winner.setting });
+    } else {
+      const { setting } = winner;
+      problems.push(
+        invalidValue(setting.key, rawToText(setting.value), setting.source, originOf(setting), result.reason),
+      );
+    }
+  }
+  return resolved;
+}
+
+/** What `getConfig` shows: every supported key with its value and source (secrets masked), then the extras. */
+function describeEntries(
+  resolved: ReadonlyMap<SchemaKey, Resolved>,
+  extras: ReadonlyMap<string, Extra>,
+): readonly ConfigEntry[] {
   const entries: ConfigEntry[] = [];
   const mask = (key: string, text: string): string => (isSecretKey(key) ? MASK : text);
   const entry = (key: string, value: string, source: ConfigSourceKind, detail: string | undefined): ConfigEntry =>
@@ -182,12 +227,5 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const detail = setting.location === undefined ? note : `${note}; ${setting.location}`;
     entries.push(entry(key, rawToText(setting.value), setting.source, detail));
   }
-  deepFreeze(entries);
-
-  const loaded: LoadedConfig = {
-    values,
-    warnings: Object.freeze(warnings),
-    describe: () => entries.map((e) => ({ ...e })),
-  };
-  return file.file === undefined ? loaded : { ...loaded, file: file.file };
+  return deepFreeze(entries);
 }
