@@ -79,7 +79,9 @@ describe("mesh mode (dubbo.consumer.mesh-enable) checks at reference()", () => {
   it("a protocol that is not Triple -> error saying mesh requires Triple", () => {
     const dubbo = { providedBy: "p", protocol: "dubbo" } as unknown as ReferenceOptions;
     expect(() => mesh.reference(GreeterService, dubbo)).toThrow(/mesh mode .* requires the Triple protocol.*"dubbo"/);
-    expect(() => mesh.reference(GreeterService, { providedBy: "p", protocol: "triple" })).not.toThrow();
+    // Triple is accepted, and the reference addresses the provider by its mesh name (no connection opens yet).
+    const triple = mesh.reference(GreeterService, { providedBy: "p", protocol: "triple" });
+    expect(mesh.endpoints(triple).map((e) => e.authority)).toEqual(["p.default.svc.cluster.local:50052"]);
   });
 
   it("outside mesh mode, a reference without an address is still an error", () => {
