@@ -1,10 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { type AttemptFacts, newAttemptFacts } from "./attempt-facts.js";
+import type { Attempt } from "./call.js";
 import { classifyFailure } from "./classify-failure.js";
 import { HostResolutionError } from "./dns-lookup.js";
 
-const facts = (f: Partial<AttemptFacts> = {}): AttemptFacts => ({ ...newAttemptFacts(), ...f });
+const facts = (f: Partial<Attempt> = {}): Attempt => ({ progress: "not-started", connectionLost: false, ...f });
 const sysError = (code: string, syscall: string) => Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
 
 describe("classifyFailure", () => {
@@ -28,7 +28,7 @@ describe("classifyFailure", () => {
 
   it("a connect-syscall error after a stream opened is not taken as 'never sent'", () => {
     const err = new ConnectError("x", Code.Unavailable, undefined, undefined, sysError("ECONNREFUSED", "connect"));
-    expect(classifyFailure(err, facts({ streamOpened: true })).delivery).toBe("maybe-delivered");
+    expect(classifyFailure(err, facts({ progress: "processed" })).delivery).toBe("maybe-delivered");
   });
 
   it("happy-eyeballs AggregateError of connect failures: not delivered", () => {
@@ -40,26 +40,26 @@ describe("classifyFailure", () => {
 
   it("a refused stream: not delivered, UNAVAILABLE", () => {
     const err = new ConnectError("Stream closed with error code NGHTTP2_REFUSED_STREAM", Code.Internal);
-    const c = classifyFailure(err, facts({ streamOpened: true, refused: "rst-stream" }));
+    const c = classifyFailure(err, facts({ progress: "refused" }));
     expect(c).toMatchObject({ delivery: "not-delivered", error: { code: Code.Unavailable } });
     expect(c.error.rawMessage).toBe(err.rawMessage);
   });
 
   it("a lost connection: maybe delivered, CANCELED re-coded to UNAVAILABLE", () => {
     const err = new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled);
-    const c = classifyFailure(err, facts({ streamOpened: true, connectionLost: true }));
+    const c = classifyFailure(err, facts({ progress: "processed", connectionLost: true }));
     expect(c).toMatchObject({ delivery: "maybe-delivered", error: { code: Code.Unavailable } });
   });
 
   it("a deadline stays DEADLINE_EXCEEDED whatever the stream's fate", () => {
     const late = new ConnectError("the operation timed out", Code.DeadlineExceeded);
-    expect(classifyFailure(late, facts({ streamOpened: true, refused: "not-sent" })).error).toBe(late);
+    expect(classifyFailure(late, facts({ progress: "not-started" })).error).toBe(late);
   });
 
   it("a status from the provider: maybe delivered, unchanged", () => {
     const err = new ConnectError("down", Code.Unavailable);
-    expect(classifyFailure(err, facts({ streamOpened: true }))).toEqual({ delivery: "maybe-delivered", error: err });
+    expect(classifyFailure(err, facts({ progress: "processed" }))).toEqual({ delivery: "maybe-delivered", error: err });
     const deadline = new ConnectError("late", Code.DeadlineExceeded);
-    expect(classifyFailure(deadline, facts({ streamOpened: true, connectionLost: true })).error).toBe(deadline);
+    expect(classifyFailure(deadline, facts({ progress: "processed", connectionLost: true })).error).toBe(deadline);
   });
 });

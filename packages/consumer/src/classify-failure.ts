@@ -1,12 +1,12 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { AttemptFacts } from "./attempt-facts.js";
-import { NoEndpointError } from "./balancing/no-endpoint-error.js";
+import type { Attempt } from "./call.js";
 import { HostResolutionError } from "./dns-lookup.js";
 
 /**
  * Whether a failed attempt's request can have reached the provider's handler. "not-delivered" is a fact (nothing was
- * sent, or the provider said it did not process it) and makes any call safe to retry; "maybe-delivered" is everything
- * else, safe to retry only for idempotent methods.
+ * sent, or the provider said it did not process it: the attempt's progress is "not-started" or "refused") and makes
+ * any call safe to retry; "maybe-delivered" ("processed") is everything else, safe to retry only for idempotent
+ * methods.
  */
 export type Delivery = "not-delivered" | "maybe-delivered";
 
@@ -21,7 +21,8 @@ export interface ClassifiedFailure {
 const connectSyscalls = new Set(["connect", "getaddrinfo"]);
 
 /**
- * Classifies a failed attempt from the error and the facts the connection layer recorded.
+ * Classifies a failed attempt from its error and its report (how far it got, whether its connection was lost, as the
+ * wire layer wrote it).
  *
  * Observed with connect-node 2.2.0 on Node 24 (the error of a unary gRPC call; "handler" = reached it?):
  * | failure                                   | connect-node's error (cause)                  | handler | surfaced    |
@@ -45,12 +46,12 @@ const connectSyscalls = new Set(["connect", "getaddrinfo"]);
  * A call that is cut off because its connection went away is UNAVAILABLE in gRPC's terms (as grpc-js reports it),
  * so those errors are re-coded; message, metadata and the original error (as `cause`) are kept.
  */
-export function classifyFailure(reason: unknown, facts: AttemptFacts): ClassifiedFailure {
+export function classifyFailure(reason: unknown, attempt: Attempt): ClassifiedFailure {
   const error = ConnectError.from(reason);
-  if (facts.refused !== undefined || (!facts.streamOpened && inChain(error, failedToConnect)) || isNoEndpoint(error)) {
+  if (attempt.progress !== "processed") {
     return { delivery: "not-delivered", error: asUnavailable(error) };
   }
-  if (facts.connectionLost || inChain(error, isReset)) {
+  if (attempt.connectionLost || inChain(error, isReset)) {
     return { delivery: "maybe-delivered", error: asUnavailable(error) };
   }
   return { delivery: "maybe-delivered", error };
@@ -60,18 +61,14 @@ export function classifyFailure(reason: unknown, facts: AttemptFacts): Classifie
  * What an attempt's failure says about its endpoint's connection: "connect" — none could be made (refused,
  * unreachable, unresolvable); "lost" — it ended under the attempt; undefined — the connection is not in question.
  */
-export function connectionFailureOf(reason: unknown, facts: AttemptFacts): "connect" | "lost" | undefined {
-  if (!facts.streamOpened && isConnectFailure(reason)) return "connect";
-  return facts.connectionLost ? "lost" : undefined;
+export function connectionFailureOf(reason: unknown, attempt: Attempt): "connect" | "lost" | undefined {
+  if (attempt.progress === "not-started" && isConnectFailure(reason)) return "connect";
+  return attempt.connectionLost ? "lost" : undefined;
 }
 
 /** Whether an error (or any in its chain) is a failure to establish a connection: resolving the host, or connect(2). */
 export function isConnectFailure(reason: unknown): boolean {
   return reason instanceof Error && inChain(reason, failedToConnect);
-}
-
-function isNoEndpoint(error: Error): boolean {
-  return inChain(error, (e) => e instanceof NoEndpointError);
 }
 
 /**

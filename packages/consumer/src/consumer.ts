@@ -1,5 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { type Client, createClient } from "@connectrpc/connect";
 import { health } from "@dubbo-mesh/protocol";
 import { defaultBackoff } from "./backoff.js";
 import { BalancerRegistry } from "./balancing/balancer-registry.js";
@@ -9,7 +9,10 @@ import { createAddressQuery } from "./balancing/dns-query.js";
 import type { Endpoint, EndpointStats } from "./balancing/endpoint.js";
 import { defaultOutlierDetection } from "./balancing/outlier-detection.js";
 import { createPickingTransport } from "./balancing/picking-transport.js";
+import { ResolverRegistry } from "./balancing/resolver-registry.js";
+import type { CallTransport } from "./call.js";
 import { cancelStreamsOnReturn } from "./cancel-on-return.js";
+import { createClientTransport } from "./client-transport.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
 import { tripleHeaders } from "./headers-interceptor.js";
@@ -67,9 +70,12 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
   const clusters = new ClusterSet({
     pool,
     balancers: new BalancerRegistry(options.balancers),
-    query: createAddressQuery(options.dns),
-    resolveIntervalMs: options.resolveIntervalMs ?? 30_000,
-    minResolveIntervalMs: options.minResolveIntervalMs ?? 1000,
+    resolvers: new ResolverRegistry(options.resolvers),
+    resolverContext: {
+      query: createAddressQuery(options.dns),
+      resolveIntervalMs: options.resolveIntervalMs ?? 30_000,
+      minResolveIntervalMs: options.minResolveIntervalMs ?? 1000,
+    },
     outlierDetection:
       options.outlierDetection === false ? undefined : { ...defaultOutlierDetection, ...options.outlierDetection },
     onEndpointChange: options.onEndpointChange,
@@ -96,26 +102,24 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
       const wire: ProtocolTransportOptions = {
         protocol: ref.protocol ?? "grpc",
         httpVersion: ref.httpVersion ?? "1.1",
-        json: ref.json ?? false,
         readMaxBytes: ref.readMaxBytes ?? 4 * 1024 * 1024,
-        defaultTimeoutMs,
         interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
         headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
         fastLane: ref.fastLane ?? true,
       };
       // One wire transport per endpoint of this reference, made when the endpoint is first picked.
-      const wires = new WeakMap<Endpoint, Transport>();
+      const wires = new WeakMap<Endpoint, CallTransport>();
       const wireOf = (endpoint: Endpoint) => {
         const transport = wires.get(endpoint) ?? createProtocolTransport(endpoint.connection, wire);
         wires.set(endpoint, transport);
         return transport;
       };
-      const transport = createRetryingTransport(createPickingTransport(cluster, wireOf), {
+      const retrying = createRetryingTransport(createPickingTransport(cluster, wireOf), {
         retries: ref.retries ?? options.retries ?? 2,
         isIdempotent: idempotencyOf(ref.idempotent),
-        defaultTimeoutMs,
         backoff,
       });
+      const transport = createClientTransport(retrying, { defaultTimeoutMs, codec: ref.json ? "json" : "proto" });
       const client = cancelStreamsOnReturn(createClient(service, transport), service);
       clusterOf.set(client, cluster);
       return client;

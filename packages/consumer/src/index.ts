@@ -12,7 +12,15 @@ export { leastRequest } from "./balancing/least-request.js";
 export { NoEndpointError } from "./balancing/no-endpoint-error.js";
 export { defaultOutlierDetection, type OutlierDetectionOptions } from "./balancing/outlier-detection.js";
 export type { BalancedEndpoint, Balancer, BalancerFactory, Picker } from "./balancing/picker.js";
+export type { NameResolver, ResolvedAddress, ResolverListener } from "./balancing/resolver.js";
+export {
+  builtinResolvers,
+  type ResolverContext,
+  type ResolverFactory,
+  ResolverRegistry,
+} from "./balancing/resolver-registry.js";
 export { roundRobin } from "./balancing/round-robin.js";
+export type { Attempt, Progress } from "./call.js";
 export { type ClassifiedFailure, classifyFailure, type Delivery } from "./classify-failure.js";
 export { type Consumer, createConsumer } from "./consumer.js";
 export { createDnsLookup, type DnsOptions, HostResolutionError } from "./dns-lookup.js";
@@ -29,5 +37,4 @@ export {
 export type { ConsumerOptions, ReferenceOptions } from "./options.js";
 export { type ReferenceTarget, referenceTarget, referenceUrl, type TargetContext } from "./reference-target.js";
 export { type RetryPolicy, shouldRetry } from "./retry-policy.js";
-export { createRetryingTransport } from "./retrying-transport.js";
 export { parseDnsTarget, parseTarget, parseTargetList } from "./target.js";

@@ -1,6 +1,6 @@
 import * as http2 from "node:http2";
 import { Http2SessionManager } from "@connectrpc/connect-node";
-import { type AttemptFacts, currentAttempt } from "./attempt-facts.js";
+import type { Attempt } from "./call.js";
 
 /** Last-stream-id of the GOAWAY frame each observed session received, if it received one. */
 const goawayLastStreamId = new WeakMap<http2.Http2Session, number>();
@@ -8,9 +8,9 @@ const goawayLastStreamId = new WeakMap<http2.Http2Session, number>();
 const watched = new WeakSet<http2.Http2Session>();
 
 /**
- * connect-node's HTTP/2 session manager (one connection, PING keep-alive, reconnect after GOAWAY) that also records,
- * for the attempt in progress, what happened to its stream: opened, refused before processing, or cut off by the
- * connection's end. The retry layer reads those facts; nothing else changes.
+ * connect-node's HTTP/2 session manager (one connection, PING keep-alive, reconnect after GOAWAY) that can also
+ * record, in an attempt's report (`observe`), what happened to its stream: opened, refused before processing, or cut
+ * off by the connection's end. The retry and pick layers read the report; nothing else changes.
  */
 export class ObservedSessionManager extends Http2SessionManager {
   #closedByUs = false;
@@ -24,7 +24,6 @@ export class ObservedSessionManager extends Http2SessionManager {
     headers: http2.OutgoingHttpHeaders,
     options: Omit<http2.ClientSessionRequestOptions, "signal">,
   ): Promise<http2.ClientHttp2Stream> {
-    const facts = currentAttempt();
     this.#open++;
     let stream: http2.ClientHttp2Stream;
     try {
@@ -35,8 +34,26 @@ export class ObservedSessionManager extends Http2SessionManager {
     }
     if (stream.closed) this.#done();
     else stream.once("close", () => this.#done());
-    if (facts) observe(stream, facts, () => this.#closedByUs);
+    watchGoaway(stream.session);
     return stream;
+  }
+
+  /**
+   * Records in `attempt` how far its stream (from `request`) gets: "processed" now — its HEADERS may leave — then
+   * "refused" or "not-started" if the provider refuses it or it never got an id, and `connectionLost` if the
+   * connection ends under it. Call it at once, before the stream can close.
+   */
+  observe(stream: http2.ClientHttp2Stream, attempt: Attempt): void {
+    attempt.progress = "processed";
+    // Node emits 'error' (for a non-zero RST code) and then 'close'; the rstCode is set before either.
+    const session = stream.session; // read now: a closed stream has none
+    const record = () => recordFate(stream, session, attempt, this.#closedByUs);
+    if (stream.closed) {
+      record();
+      return;
+    }
+    stream.once("error", record);
+    stream.once("close", record);
   }
 
   /**
@@ -60,38 +77,37 @@ export class ObservedSessionManager extends Http2SessionManager {
   }
 }
 
-function observe(stream: http2.ClientHttp2Stream, facts: AttemptFacts, closedByUs: () => boolean): void {
-  facts.streamOpened = true;
-  const session = stream.session;
-  if (session && !watched.has(session)) {
-    watched.add(session);
-    session.on("goaway", (_code: number, lastStreamId: number) => goawayLastStreamId.set(session, lastStreamId));
-    // connect-node 2.2 destroys a session that gets GOAWAY with no open stream, and Node emits that 'error' a tick
-    // later; if the manager is aborted (consumer.close()) in between, connect has removed its listener and the
-    // error would crash the process. Seen in tests; the error itself needs no handling — the manager reconnects.
-    session.on("error", () => {});
+function watchGoaway(session: http2.Http2Session | undefined): void {
+  if (!session || watched.has(session)) return;
+  watched.add(session);
+  session.on("goaway", (_code: number, lastStreamId: number) => goawayLastStreamId.set(session, lastStreamId));
+  // connect-node 2.2 destroys a session that gets GOAWAY with no open stream, and Node emits that 'error' a tick
+  // later; if the manager is aborted (consumer.close()) in between, connect has removed its listener and the
+  // error would crash the process. Seen in tests; the error itself needs no handling — the manager reconnects.
+  session.on("error", () => {});
+}
+
+/** Writes into `attempt` what became of `stream`, which has just errored or closed. */
+function recordFate(
+  stream: http2.ClientHttp2Stream,
+  session: http2.Http2Session | undefined,
+  attempt: Attempt,
+  closedByUs: boolean,
+): void {
+  if (closedByUs) return; // consumer.close(): a cancellation, whatever state the stream was in
+  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+    attempt.progress = "refused";
+    return;
   }
-  // Node emits 'error' (for a non-zero RST code) and then 'close'; the rstCode is set before either.
-  const record = () => {
-    if (closedByUs()) return; // consumer.close(): a cancellation, whatever state the stream was in
-    if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
-      facts.refused = "rst-stream";
-      return;
-    }
-    if (stream.id === undefined) {
-      facts.refused = "not-sent";
-      return;
-    }
-    const last = session ? goawayLastStreamId.get(session) : undefined;
-    if (last !== undefined && stream.id > last) {
-      facts.refused = "goaway";
-      return;
-    }
-    const completed = stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.readableEnded;
-    if (!completed && session?.destroyed === true) {
-      facts.connectionLost = true;
-    }
-  };
-  stream.once("error", record);
-  stream.once("close", record);
+  if (stream.id === undefined) {
+    attempt.progress = "not-started";
+    return;
+  }
+  const last = session ? goawayLastStreamId.get(session) : undefined;
+  if (last !== undefined && stream.id > last) {
+    attempt.progress = "refused";
+    return;
+  }
+  const completed = stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.readableEnded;
+  if (!completed && session?.destroyed === true) attempt.connectionLost = true;
 }

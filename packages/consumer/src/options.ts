@@ -3,6 +3,7 @@ import type { BackoffOptions } from "./backoff.js";
 import type { EndpointChange } from "./balancing/cluster.js";
 import type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
 import type { BalancerFactory } from "./balancing/picker.js";
+import type { ResolverFactory } from "./balancing/resolver-registry.js";
 import type { DnsOptions } from "./dns-lookup.js";
 import type { IdempotentOption } from "./idempotency.js";
 import type { Env } from "./mesh-address.js";
@@ -57,6 +58,11 @@ export interface ConsumerOptions {
   loadBalancer?: string;
   /** More balancers by name, for this consumer only (they may replace the built-in ones). */
   balancers?: Record<string, BalancerFactory>;
+  /**
+   * Resolvers by scheme, for this consumer only, replacing the built-in ones of the same scheme: "dns" (a `dns:`
+   * target or a client-balanced `providedBy`: every A/AAAA record) and "static" (a `url` of one host or a list).
+   */
+  resolvers?: Record<string, ResolverFactory>;
   /**
    * Outlier detection for client-balanced references: an endpoint whose calls fail with UNAVAILABLE
    * `consecutiveFailures` times in a row leaves the rotation for `baseEjectionTimeMs`, doubling per ejection in a row
@@ -116,7 +122,7 @@ export interface ReferenceOptions {
   protocol?: "grpc" | "triple";
   /** HTTP version of the "triple" protocol. Default "1.1". gRPC is always HTTP/2. */
   httpVersion?: "1.1" | "2";
-  /** For "triple": send JSON instead of binary protobuf. Default false. */
+  /** Send JSON instead of binary protobuf (gRPC: `application/grpc+json`; Triple: `application/json`). Default false. */
   json?: boolean;
   /** Largest response message accepted, in bytes. Default 4 MiB. */
   readMaxBytes?: number;

@@ -1,20 +1,21 @@
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import type * as http2 from "node:http2";
+import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
+import type { Interceptor, StreamResponse, Transport, UnaryResponse } from "@connectrpc/connect";
 import { compressionGzip, createGrpcTransport, createNodeHttpClient } from "@connectrpc/connect-node";
 import { createTripleTransport } from "@dubbo-mesh/protocol";
+import { type Attempt, attemptTimeoutMs, type Call, type CallTransport } from "./call.js";
+import { isConnectFailure } from "./classify-failure.js";
 import type { EndpointConnection } from "./endpoint-connection.js";
-import { createFastGrpcTransport } from "./fast-lane/fast-grpc-transport.js";
+import { createFastGrpcUnary } from "./fast-lane/fast-grpc-transport.js";
 import { staticHeadersInterceptor } from "./headers-interceptor.js";
+import type { ObservedSessionManager } from "./observed-session-manager.js";
 
 /** What the wire-level transport of one reference needs. */
 export interface ProtocolTransportOptions {
   protocol: "grpc" | "triple";
   /** For "triple": HTTP/1.1 or HTTP/2. */
   httpVersion: "1.1" | "2";
-  /** For "triple": JSON instead of binary protobuf. */
-  json: boolean;
   readMaxBytes: number;
-  /** Deadline of calls that set none, ms; undefined = none. */
-  defaultTimeoutMs: number | undefined;
   /** The caller's interceptors, run once per attempt, outermost first. */
   interceptors: Interceptor[];
   /** Triple headers of the reference (version, group, application); a call's own headers override them. */
@@ -23,44 +24,128 @@ export interface ProtocolTransportOptions {
   fastLane: boolean;
 }
 
+/** The connect `Transport` of one attempt with binary or JSON messages, whose HTTP/2 stream is observed into it. */
+type AttemptTransport = (attempt: Attempt, binary: boolean) => Transport;
+
 /**
  * Creates the transport that puts one attempt on the wire to one endpoint: gRPC over its HTTP/2 connection, or
- * Triple HTTP unary over HTTP/1.1 (its agent) or HTTP/2. The lowest layer of the call path.
+ * Triple HTTP unary over HTTP/1.1 (its agent) or HTTP/2. The lowest layer of the call path; it writes how far each
+ * attempt got into the attempt's report.
  */
-export function createProtocolTransport(connection: EndpointConnection, options: ProtocolTransportOptions): Transport {
-  const { readMaxBytes, defaultTimeoutMs, headers } = options;
-  const baseUrl = connection.url;
+export function createProtocolTransport(
+  connection: EndpointConnection,
+  options: ProtocolTransportOptions,
+): CallTransport {
+  const { readMaxBytes, headers } = options;
+  if (options.protocol === "triple" && options.httpVersion === "1.1") return tripleHttp1(connection, options);
+  const baseUrl = connection.url.href;
   const interceptors = [...options.interceptors, staticHeadersInterceptor(headers)];
-  if (options.protocol === "grpc") {
-    const sessionManager = connection.http2;
-    const general = createGrpcTransport({
-      baseUrl: baseUrl.href,
-      sessionManager,
-      interceptors,
-      readMaxBytes,
-      defaultTimeoutMs,
-      acceptCompression: [compressionGzip],
+  const sm = connection.http2;
+  const perAttempt: AttemptTransport =
+    options.protocol === "grpc"
+      ? (attempt, binary) =>
+          createGrpcTransport({
+            baseUrl,
+            sessionManager: observing(sm, attempt),
+            useBinaryFormat: binary,
+            interceptors,
+            readMaxBytes,
+            acceptCompression: [compressionGzip],
+          })
+      : (attempt, binary) =>
+          createTripleTransport({
+            baseUrl,
+            httpClient: createNodeHttpClient({ httpVersion: "2", sessionProvider: () => observing(sm, attempt) }),
+            useBinaryFormat: binary,
+            interceptors,
+            readMaxBytes,
+          });
+  const fast =
+    options.protocol === "grpc" && options.fastLane
+      ? createFastGrpcUnary({ sessionManager: sm, headers, interceptors: options.interceptors, readMaxBytes })
+      : undefined;
+  return {
+    unary(call, input, attempt) {
+      if (fast && call.codec === "proto") return fast(call, input, attempt);
+      return unaryOn(perAttempt(attempt, call.codec === "proto"), call, input);
+    },
+    stream(call, input, attempt) {
+      return streamOn(perAttempt(attempt, call.codec === "proto"), call, input);
+    },
+  };
+}
+
+/**
+ * Triple over HTTP/1.1, on the endpoint's agent. Its sockets are not observed: an attempt counts as "processed"
+ * unless it failed to connect (then nothing was sent).
+ */
+function tripleHttp1(connection: EndpointConnection, options: ProtocolTransportOptions): CallTransport {
+  const httpClient = createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: connection.agent } });
+  const make = (binary: boolean) =>
+    createTripleTransport({
+      baseUrl: connection.url.href,
+      httpClient,
+      useBinaryFormat: binary,
+      interceptors: [...options.interceptors, staticHeadersInterceptor(options.headers)],
+      readMaxBytes: options.readMaxBytes,
     });
-    if (!options.fastLane) return general;
-    return createFastGrpcTransport({
-      sessionManager,
-      general,
-      headers,
-      interceptors: options.interceptors,
-      defaultTimeoutMs,
-      readMaxBytes,
-    });
-  }
-  const httpClient =
-    options.httpVersion === "2"
-      ? createNodeHttpClient({ httpVersion: "2", sessionProvider: () => connection.http2 })
-      : createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: connection.agent } });
-  return createTripleTransport({
-    baseUrl: baseUrl.href,
-    httpClient,
-    useBinaryFormat: !options.json,
-    interceptors,
-    readMaxBytes,
-    defaultTimeoutMs,
-  });
+  const proto = make(true);
+  const json = make(false);
+  return {
+    async unary(call, input, attempt) {
+      attempt.progress = "processed";
+      try {
+        return await unaryOn(call.codec === "proto" ? proto : json, call, input);
+      } catch (e) {
+        if (isConnectFailure(e)) attempt.progress = "not-started";
+        throw e;
+      }
+    },
+    stream(call, input) {
+      return streamOn(call.codec === "proto" ? proto : json, call, input);
+    },
+  };
+}
+
+/** Runs a unary attempt on a connect transport. */
+function unaryOn<I extends DescMessage, O extends DescMessage>(
+  transport: Transport,
+  call: Call<DescMethodUnary<I, O>>,
+  input: MessageInitShape<I>,
+): Promise<UnaryResponse<I, O>> {
+  return transport.unary(call.method, call.signal, attemptTimeoutMs(call) ?? 0, call.header, input, call.contextValues);
+}
+
+/** Runs a streaming attempt on a connect transport. */
+function streamOn<I extends DescMessage, O extends DescMessage>(
+  transport: Transport,
+  call: Call<DescMethodStreaming<I, O>>,
+  input: AsyncIterable<MessageInitShape<I>>,
+): Promise<StreamResponse<I, O>> {
+  return transport.stream(
+    call.method,
+    call.signal,
+    attemptTimeoutMs(call) ?? 0,
+    call.header,
+    input,
+    call.contextValues,
+  );
+}
+
+/** The endpoint's session manager as connect sees it, with each stream it opens observed into `attempt`. */
+function observing(sm: ObservedSessionManager, attempt: Attempt) {
+  return {
+    authority: sm.authority,
+    async request(
+      method: string,
+      path: string,
+      headers: http2.OutgoingHttpHeaders,
+      options: Omit<http2.ClientSessionRequestOptions, "signal">,
+    ): Promise<http2.ClientHttp2Stream> {
+      const stream = await sm.request(method, path, headers, options);
+      sm.observe(stream, attempt);
+      return stream;
+    },
+    notifyResponseByteRead: (stream: http2.ClientHttp2Stream) => sm.notifyResponseByteRead(stream),
+  };
 }

@@ -9,8 +9,6 @@ export interface RetryPolicy {
   retries: number;
   /** Whether a method may run twice (see `idempotencyOf`). */
   isIdempotent: (method: DescMethod) => boolean;
-  /** Deadline of calls that set none, in ms, or undefined for none (`dubbo.consumer.timeout`). */
-  defaultTimeoutMs: number | undefined;
   /** Waits between attempts. */
   backoff: BackoffOptions;
 }

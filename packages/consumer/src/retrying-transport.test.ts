@@ -1,82 +1,93 @@
 import type { DescMethodUnary } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { currentAttempt } from "./attempt-facts.js";
 import { defaultBackoff } from "./backoff.js";
+import { type Call, type CallTransport, deadlineOf, newAttempt, timeLeftMs } from "./call.js";
 import { createRetryingTransport } from "./retrying-transport.js";
 
 const method = { name: "Greet", localName: "greet", idempotency: 0 } as unknown as DescMethodUnary;
 
-/** A transport whose attempts fail or succeed as `script` says, recording each attempt's timeout. */
+/** A call of `method` with `timeoutMs` (undefined = no deadline). */
+function call(timeoutMs: number | undefined): Call<DescMethodUnary> {
+  return {
+    method,
+    ...deadlineOf(timeoutMs, undefined),
+    signal: undefined,
+    header: undefined,
+    contextValues: undefined,
+    codec: "proto",
+  };
+}
+
+/**
+ * A transport whose attempts fail or succeed as `script` says, reporting how far each got ("refused": the provider
+ * refused it; "unavailable": it reached the provider, which answered UNAVAILABLE), recording the time each had left.
+ */
 function scripted(script: ("refused" | "unavailable" | "ok")[]) {
-  const timeouts: (number | undefined)[] = [];
+  const left: (number | undefined)[] = [];
   const inner = {
-    async unary(_m: unknown, _s: unknown, timeoutMs: number | undefined) {
-      timeouts.push(timeoutMs);
-      const step = script[timeouts.length - 1] ?? script.at(-1);
-      const facts = currentAttempt();
-      if (facts) facts.streamOpened = true;
-      if (step === "refused" && facts) facts.refused = "rst-stream";
+    async unary(c: Call, _input: unknown, attempt: { progress: string }) {
+      left.push(timeLeftMs(c));
+      const step = script[left.length - 1] ?? script.at(-1);
+      attempt.progress = step === "refused" ? "refused" : "processed";
       if (step === "ok") return { message: { ok: true } };
       throw new ConnectError(step ?? "?", step === "refused" ? Code.Internal : Code.Unavailable);
     },
-  } as unknown as Transport;
-  return { inner, timeouts };
+  } as unknown as CallTransport;
+  return { inner, left };
 }
 
 const policy = (p: Partial<Parameters<typeof createRetryingTransport>[1]> = {}) => ({
   retries: 2,
   isIdempotent: () => false,
-  defaultTimeoutMs: 1000,
   backoff: { ...defaultBackoff, random: () => 0 },
   ...p,
 });
 
 describe("createRetryingTransport", () => {
   it("retries a refused attempt and returns the success", async () => {
-    const { inner, timeouts } = scripted(["refused", "refused", "ok"]);
-    const res = await createRetryingTransport(inner, policy()).unary(method, undefined, undefined, undefined, {});
+    const { inner, left } = scripted(["refused", "refused", "ok"]);
+    const res = await createRetryingTransport(inner, policy()).unary(call(1000), {}, newAttempt());
     expect(res.message).toEqual({ ok: true });
-    expect(timeouts).toHaveLength(3);
+    expect(left).toHaveLength(3);
   });
 
   it("gives up after `retries` and surfaces the last failure as UNAVAILABLE", async () => {
-    const { inner, timeouts } = scripted(["refused"]);
+    const { inner, left } = scripted(["refused"]);
     const t = createRetryingTransport(inner, policy({ retries: 1 }));
-    await expect(t.unary(method, undefined, undefined, undefined, {})).rejects.toMatchObject({
-      code: Code.Unavailable,
-    });
-    expect(timeouts).toHaveLength(2);
+    await expect(t.unary(call(1000), {}, newAttempt())).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(left).toHaveLength(2);
   });
 
   it("a failure that may have been delivered is retried only when idempotent", async () => {
     const once = scripted(["unavailable", "ok"]);
     await expect(
-      createRetryingTransport(once.inner, policy()).unary(method, undefined, undefined, undefined, {}),
-    ).rejects.toMatchObject({ code: Code.Unavailable });
-    expect(once.timeouts).toHaveLength(1);
+      createRetryingTransport(once.inner, policy()).unary(call(1000), {}, newAttempt()),
+    ).rejects.toMatchObject({
+      code: Code.Unavailable,
+    });
+    expect(once.left).toHaveLength(1);
     const idem = scripted(["unavailable", "ok"]);
     const t = createRetryingTransport(idem.inner, policy({ isIdempotent: () => true }));
-    await expect(t.unary(method, undefined, undefined, undefined, {})).resolves.toBeDefined();
+    await expect(t.unary(call(1000), {}, newAttempt())).resolves.toBeDefined();
   });
 
-  it("each attempt gets the rest of the call's deadline; none left -> DEADLINE_EXCEEDED", async () => {
-    const { inner, timeouts } = scripted(["refused"]);
+  it("each attempt runs within the one deadline; none left -> DEADLINE_EXCEEDED naming the budget", async () => {
+    const { inner, left } = scripted(["refused"]);
     const t = createRetryingTransport(
       inner,
       policy({ retries: 100, backoff: { ...defaultBackoff, random: () => 1, capMs: 40 } }),
     );
-    const started = Date.now();
-    const e = await t.unary(method, undefined, 150, undefined, {}).catch((err: unknown) => err);
+    const e = await t.unary(call(150), {}, newAttempt()).catch((err: unknown) => err);
     expect(e).toMatchObject({ code: Code.DeadlineExceeded });
-    expect(Date.now() - started).toBeLessThan(400);
-    expect(timeouts[0]).toBe(150);
-    for (let i = 1; i < timeouts.length; i++) expect(timeouts[i]).toBeLessThan(timeouts[i - 1] ?? 0);
+    expect((e as ConnectError).rawMessage).toMatch(/^deadline of 150 ms exceeded after \d+ attempts; last attempt: /);
+    expect(left[0]).toBeLessThanOrEqual(150);
+    for (let i = 1; i < left.length; i++) expect(left[i]).toBeLessThan(left[i - 1] ?? 0);
   });
 
-  it("no deadline (timeout 0) passes 0 through: the inner transport sets none", async () => {
-    const { inner, timeouts } = scripted(["ok"]);
-    await createRetryingTransport(inner, policy()).unary(method, undefined, 0, undefined, {});
-    expect(timeouts).toEqual([0]);
+  it("no deadline: every attempt has none", async () => {
+    const { inner, left } = scripted(["refused", "ok"]);
+    await createRetryingTransport(inner, policy()).unary(call(0), {}, newAttempt());
+    expect(left).toEqual([undefined, undefined]);
   });
 });

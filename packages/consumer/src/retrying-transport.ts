@@ -1,68 +1,57 @@
 import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type Transport, type UnaryResponse } from "@connectrpc/connect";
-import { newAttemptFacts, runAttempt } from "./attempt-facts.js";
+import { Code, ConnectError, type UnaryResponse } from "@connectrpc/connect";
 import { backoffDelay } from "./backoff.js";
+import { type Attempt, type Call, type CallTransport, newAttempt, timeLeftMs } from "./call.js";
 import { classifyFailure } from "./classify-failure.js";
 import { type RetryPolicy, shouldRetry } from "./retry-policy.js";
 
 /**
- * Wraps a transport so that unary calls are retried by `policy`, within the call's deadline: the deadline is fixed
- * when the call starts, each attempt gets what is left of it (so its `grpc-timeout` / `tri-service-timeout` header
- * shrinks), the wait between attempts never runs past it, and when nothing is left the call fails with
- * DEADLINE_EXCEEDED. The inner transport (and its interceptors) runs once per attempt.
+ * The retry layer of the call path (grpc-js's RetryingCall): unary calls are retried by `policy`, within the call's
+ * deadline — each attempt is the same call, so its `grpc-timeout` / `tri-service-timeout` is what is left of the one
+ * deadline, the wait between attempts never runs past it, and when nothing is left the call fails with
+ * DEADLINE_EXCEEDED. Whether an attempt may run again rests on how far it got, as its report says (see `Attempt`).
+ * The layers below (and the interceptors) run once per attempt.
  *
  * Streaming calls are passed through, never retried: their request messages are consumed from the caller's iterable
  * as they are sent and cannot be replayed without buffering them all, and response messages may already have been
  * handed to the caller when a stream fails. (gRPC's retry design buffers up to a limit and commits the call at the
  * first response message; that is not done here.)
  */
-export function createRetryingTransport(inner: Transport, policy: RetryPolicy): Transport {
+export function createRetryingTransport(inner: CallTransport, policy: RetryPolicy): CallTransport {
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: ConstructorParameters<typeof Headers>[0] | undefined,
+      call: Call<DescMethodUnary<I, O>>,
       input: MessageInitShape<I>,
-      contextValues?: ContextValues,
+      first: Attempt,
     ): Promise<UnaryResponse<I, O>> {
-      const budget = timeoutMs === undefined ? policy.defaultTimeoutMs : timeoutMs > 0 ? timeoutMs : undefined;
-      const deadline = budget === undefined ? undefined : Date.now() + budget;
-      const idempotent = policy.isIdempotent(method);
+      const { signal } = call;
       let last: ConnectError | undefined;
-      for (let attempt = 1; ; attempt++) {
-        // undefined = the caller's choice (no deadline, or the inner default); a number = what is left, at least 1 ms.
-        let attemptTimeout = timeoutMs;
-        if (deadline !== undefined) {
-          const left = deadline - Date.now();
-          if (left <= 0) throw deadlineExceeded(budget ?? 0, attempt - 1, last);
-          attemptTimeout = left;
-        }
-        const facts = newAttemptFacts();
+      let attempt = first;
+      for (let n = 1; ; n++) {
+        if (timeLeftMs(call) === 0) throw deadlineExceeded(call, n - 1, last);
         try {
-          return await runAttempt(facts, () =>
-            inner.unary(method, signal, attemptTimeout, header, input, contextValues),
-          );
+          return await inner.unary(call, input, attempt);
         } catch (reason) {
           if (signal?.aborted) throw ConnectError.from(reason); // the caller cancelled: no second guessing
-          const failure = classifyFailure(reason, facts);
-          if (attempt > policy.retries || !shouldRetry(failure, idempotent)) throw failure.error;
+          const failure = classifyFailure(reason, attempt);
+          if (n > policy.retries || !shouldRetry(failure, policy.isIdempotent(call.method))) throw failure.error;
           last = failure.error;
         }
-        const wait = backoffDelay(attempt, policy.backoff);
-        await sleep(deadline === undefined ? wait : Math.min(wait, Math.max(0, deadline - Date.now())), signal);
+        const wait = backoffDelay(n, policy.backoff);
+        await sleep(Math.min(wait, timeLeftMs(call) ?? wait), signal);
+        attempt = newAttempt();
       }
     },
-    stream(method, signal, timeoutMs, header, input, contextValues) {
-      return inner.stream(method, signal, timeoutMs, header, input, contextValues);
+    stream(call, input, attempt) {
+      return inner.stream(call, input, attempt);
     },
   };
 }
 
-function deadlineExceeded(budgetMs: number, attempts: number, last: ConnectError | undefined): ConnectError {
+function deadlineExceeded(call: Call, attempts: number, last: ConnectError | undefined): ConnectError {
   const tail = last ? `; last attempt: ${last.rawMessage}` : "";
   return new ConnectError(
-    `deadline of ${budgetMs} ms exceeded after ${attempts} attempt${attempts === 1 ? "" : "s"}${tail}`,
+    `deadline of ${call.timeoutMs ?? 0} ms exceeded after ${attempts} attempt${attempts === 1 ? "" : "s"}${tail}`,
     Code.DeadlineExceeded,
     last?.metadata,
     undefined,

@@ -2,20 +2,16 @@ import type { ConnectionPool } from "../connection-pool.js";
 import { type ReferenceTarget, targetName } from "../reference-target.js";
 import type { BalancerRegistry } from "./balancer-registry.js";
 import { Cluster, type EndpointChange } from "./cluster.js";
-import type { AddressAnswer } from "./dns-query.js";
-import { createDnsResolver } from "./dns-resolver.js";
-import { createFixedResolver } from "./fixed-resolver.js";
 import type { OutlierDetectionOptions } from "./outlier-detection.js";
-import type { NameResolver, ResolverListener } from "./resolver.js";
+import { type ResolverContext, type ResolverRegistry, resolverScheme, targetUrls } from "./resolver-registry.js";
 
 /** What every cluster of a consumer shares. */
 export interface ClusterSetOptions {
   pool: ConnectionPool;
   balancers: BalancerRegistry;
-  /** All addresses of a name (see `createAddressQuery`). */
-  query: (host: string) => Promise<AddressAnswer>;
-  resolveIntervalMs: number;
-  minResolveIntervalMs: number;
+  resolvers: ResolverRegistry;
+  /** What the resolvers use (DNS query, intervals). */
+  resolverContext: ResolverContext;
   /** For list and DNS targets; undefined = off. Never for a single address. */
   outlierDetection: OutlierDetectionOptions | undefined;
   onEndpointChange?: (change: EndpointChange) => void;
@@ -31,8 +27,8 @@ export interface ClusterChoice {
 
 /**
  * The clusters of one consumer, one per (target, balancer, health service): references that agree on those share the
- * endpoints, their connections and their health watches. Chooses each target's resolver: a fixed list for a single
- * address or a static list, DNS for a `dns:` target or a client-balanced mesh name.
+ * endpoints, their connections and their health watches. Each target's resolver comes from the registry by scheme:
+ * "static" for a single address or a list, "dns" for a `dns:` target or a client-balanced mesh name.
  */
 export class ClusterSet {
   readonly #options: ClusterSetOptions;
@@ -45,6 +41,7 @@ export class ClusterSet {
   /** The cluster for a target and a reference's choices, created on first use. Throws on an unknown balancer. */
   get(target: ReferenceTarget, choice: ClusterChoice): Cluster {
     const balancer = this.#options.balancers.get(choice.loadBalancer);
+    const resolver = this.#options.resolvers.get(resolverScheme(target));
     const name = targetName(target);
     const key = JSON.stringify([target.kind, name, choice.loadBalancer, choice.healthServiceName ?? null]);
     let cluster = this.#clusters.get(key);
@@ -52,7 +49,7 @@ export class ClusterSet {
       const single = target.kind === "single";
       cluster = new Cluster({
         name,
-        resolve: (listener) => this.#resolver(target, listener),
+        resolve: (listener) => resolver(targetUrls(target), listener, this.#options.resolverContext),
         balancer: balancer(),
         pool: this.#options.pool,
         healthServiceName: choice.healthServiceName,
@@ -69,24 +66,5 @@ export class ClusterSet {
   close(): void {
     for (const cluster of this.#clusters.values()) cluster.close();
     this.#clusters.clear();
-  }
-
-  #resolver(target: ReferenceTarget, listener: ResolverListener): NameResolver {
-    switch (target.kind) {
-      case "single":
-        return createFixedResolver([target.url], listener);
-      case "static":
-        return createFixedResolver(target.urls, listener);
-      case "dns":
-        return createDnsResolver(
-          target.url,
-          {
-            query: this.#options.query,
-            intervalMs: this.#options.resolveIntervalMs,
-            minIntervalMs: this.#options.minResolveIntervalMs,
-          },
-          listener,
-        );
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newAttemptFacts } from "../attempt-facts.js";
+import { type Attempt, newAttempt } from "../call.js";
 import { ConnectionPool } from "../connection-pool.js";
 import { Cluster, type ClusterOptions } from "./cluster.js";
 import { Endpoint } from "./endpoint.js";
@@ -40,6 +40,14 @@ const picked = (c: Cluster) => {
   const p = c.pick();
   return p instanceof Endpoint ? p.address : p.kind;
 };
+/** The report of an attempt that reached the provider. */
+const processed = (): Attempt => ({ progress: "processed", connectionLost: false });
+/** A call that waits up to `ms` (undefined = no deadline), cancelled by `signal`. */
+const waiting = (ms: number | undefined, signal?: AbortSignal) => ({
+  signal,
+  deadline: ms === undefined ? undefined : Date.now() + ms,
+  timeoutMs: ms,
+});
 const unavailable = () => new ConnectError("down", Code.Unavailable);
 const refused = () =>
   new ConnectError(
@@ -54,9 +62,9 @@ describe("Cluster", () => {
   it("queues until the resolver reports, then picks round robin over the addresses", async () => {
     const { c, resolve } = cluster();
     expect(picked(c)).toBe("queue");
-    const waiting = c.waitForEndpoint(undefined, 1000);
+    const pending = c.waitForEndpoint(waiting(1000));
     resolve("10.0.0.1", "10.0.0.2");
-    expect(["10.0.0.1:50052", "10.0.0.2:50052"]).toContain((await waiting).address);
+    expect(["10.0.0.1:50052", "10.0.0.2:50052"]).toContain((await pending).address);
     expect(new Set([picked(c), picked(c)])).toEqual(new Set(["10.0.0.1:50052", "10.0.0.2:50052"]));
     expect(c.stats().map((e) => e.authority)).toEqual(["svc.demo:50052", "svc.demo:50052"]);
   });
@@ -90,15 +98,15 @@ describe("Cluster", () => {
     const { c, resolve } = cluster();
     resolve("10.0.0.1", "10.0.0.2");
     const [a, b] = [c.pick() as Endpoint, c.pick() as Endpoint];
-    c.callFailed(a, unavailable(), newAttemptFacts());
+    c.callFailed(a, unavailable(), processed());
     c.callSucceeded(a); // a success in between resets the count
-    c.callFailed(a, unavailable(), newAttemptFacts());
+    c.callFailed(a, unavailable(), processed());
     expect(a.ejectedUntil).toBeUndefined();
-    c.callFailed(a, unavailable(), newAttemptFacts());
+    c.callFailed(a, unavailable(), processed());
     expect(a.ejectedUntil).toBeDefined();
     expect([picked(c), picked(c)]).toEqual([b.address, b.address]);
-    c.callFailed(b, unavailable(), newAttemptFacts());
-    c.callFailed(b, unavailable(), newAttemptFacts());
+    c.callFailed(b, unavailable(), processed());
+    c.callFailed(b, unavailable(), processed());
     expect(b.ejectedUntil).toBeUndefined(); // 10 %: only one of two
     await new Promise((r) => setTimeout(r, 80));
     expect(a.ejectedUntil).toBeUndefined();
@@ -109,10 +117,10 @@ describe("Cluster", () => {
     const { c, resolve } = cluster();
     resolve("10.0.0.1");
     const a = c.pick() as Endpoint;
-    c.callFailed(a, unavailable(), newAttemptFacts());
-    c.callFailed(a, new ConnectError("late", Code.DeadlineExceeded), newAttemptFacts());
+    c.callFailed(a, unavailable(), processed());
+    c.callFailed(a, new ConnectError("late", Code.DeadlineExceeded), processed());
     expect(a.consecutiveFailures).toBe(1);
-    c.callFailed(a, new ConnectError("no", Code.NotFound), newAttemptFacts());
+    c.callFailed(a, new ConnectError("no", Code.NotFound), processed());
     expect(a.consecutiveFailures).toBe(0);
   });
 
@@ -120,7 +128,7 @@ describe("Cluster", () => {
     const { c, resolve, requestResolution } = cluster({ outlierDetection: undefined });
     resolve("10.0.0.1");
     const a = c.pick() as Endpoint;
-    c.callFailed(a, refused(), newAttemptFacts());
+    c.callFailed(a, refused(), newAttempt());
     expect(requestResolution).toHaveBeenCalled();
     expect(a.health).toBe("unreachable");
     const p = c.pick() as { kind: string; error: ConnectError };
@@ -134,21 +142,21 @@ describe("Cluster", () => {
     const { c, resolve } = cluster({ outlierDetection: undefined, holdDownOnConnectFailure: false });
     resolve("10.0.0.1");
     const a = c.pick() as Endpoint;
-    for (let i = 0; i < 10; i++) c.callFailed(a, refused(), newAttemptFacts());
+    for (let i = 0; i < 10; i++) c.callFailed(a, refused(), newAttempt());
     expect(picked(c)).toBe(a.address);
   });
 
   it("waiting: DEADLINE_EXCEEDED after the timeout, CANCELED on abort or close", async () => {
     const { c } = cluster();
-    await expect(c.waitForEndpoint(undefined, 30)).rejects.toMatchObject({
+    await expect(c.waitForEndpoint(waiting(30))).rejects.toMatchObject({
       code: Code.DeadlineExceeded,
       rawMessage: "deadline of 30 ms exceeded waiting for an endpoint of svc.demo:50052 (0 known: )",
     });
     const abort = new AbortController();
-    const aborted = c.waitForEndpoint(abort.signal, undefined);
+    const aborted = c.waitForEndpoint(waiting(undefined, abort.signal));
     abort.abort();
     await expect(aborted).rejects.toMatchObject({ code: Code.Canceled });
-    const closed = c.waitForEndpoint(undefined, undefined);
+    const closed = c.waitForEndpoint(waiting(undefined));
     c.close();
     await expect(closed).rejects.toMatchObject({ code: Code.Canceled });
   });

@@ -1,11 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { AttemptFacts } from "../attempt-facts.js";
+import { type Attempt, type Call, timeLeftMs } from "../call.js";
 import { classifyFailure, connectionFailureOf } from "../classify-failure.js";
 import type { ConnectionPool } from "../connection-pool.js";
 import { Endpoint, type EndpointHealth, type EndpointStats } from "./endpoint.js";
 import { type HealthWatch, startHealthWatch } from "./health-watcher.js";
 import { NoEndpointError } from "./no-endpoint-error.js";
-import { ejectionTimeMs, mayEject, type OutlierDetectionOptions } from "./outlier-detection.js";
+import { type OutlierDetectionOptions, OutlierDetector } from "./outlier-detection.js";
 import type { Balancer, Picker } from "./picker.js";
 import { addressKey, type NameResolver, type ResolvedAddress, type ResolverListener } from "./resolver.js";
 
@@ -71,6 +71,7 @@ export class Cluster implements ResolverListener {
   readonly #timers = new Map<Endpoint, Set<NodeJS.Timeout>>();
   readonly #waiters = new Set<() => void>();
   readonly #resolver: NameResolver;
+  readonly #outliers: OutlierDetector<Endpoint> | undefined;
   #state: PickState = { kind: "queue" };
   /** Whether the resolver has reported at all (addresses or an error). */
   #resolved = false;
@@ -80,6 +81,15 @@ export class Cluster implements ResolverListener {
   constructor(options: ClusterOptions) {
     this.name = options.name;
     this.#options = options;
+    this.#outliers = options.outlierDetection
+      ? new OutlierDetector(options.outlierDetection, {
+          endpoints: () => this.#endpoints.values(),
+          changed: (endpoint) => {
+            this.#publish();
+            this.#emit("changed", endpoint);
+          },
+        })
+      : undefined;
     this.#resolver = options.resolve(this);
   }
 
@@ -90,10 +100,11 @@ export class Cluster implements ResolverListener {
   }
 
   /**
-   * Waits until a pick succeeds or fails: the pick state changes, the caller's signal aborts (CANCELED), or
-   * `timeoutMs` passes (DEADLINE_EXCEEDED naming the target and the endpoints' states).
+   * Waits until a pick succeeds or fails: the pick state changes, the call's signal aborts (CANCELED), or its
+   * deadline passes (DEADLINE_EXCEEDED naming the target and the endpoints' states).
    */
-  waitForEndpoint(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<Endpoint> {
+  waitForEndpoint(call: Pick<Call, "signal" | "deadline" | "timeoutMs">): Promise<Endpoint> {
+    const { signal } = call;
     return new Promise<Endpoint>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const finish = (error: unknown, endpoint?: Endpoint) => {
@@ -112,9 +123,12 @@ export class Cluster implements ResolverListener {
       if (signal?.aborted) return onAbort();
       this.#waiters.add(check);
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        const message = `deadline of ${timeoutMs} ms exceeded waiting for an endpoint of ${this.name} (${this.#describe()})`;
-        timer = setTimeout(() => finish(new ConnectError(message, Code.DeadlineExceeded)), timeoutMs);
+      const left = timeLeftMs(call);
+      if (left !== undefined) {
+        timer = setTimeout(() => {
+          const message = `deadline of ${call.timeoutMs} ms exceeded waiting for an endpoint of ${this.name} (${this.#describe()})`;
+          finish(new ConnectError(message, Code.DeadlineExceeded));
+        }, left);
       }
       check();
     });
@@ -128,23 +142,25 @@ export class Cluster implements ResolverListener {
   /** A call on `endpoint` got a response (any status but UNAVAILABLE counts as the provider answering). */
   callSucceeded(endpoint: Endpoint): void {
     endpoint.consecutiveFailures = 0;
-    endpoint.ejectionsInARow = 0;
     endpoint.connectFailuresInARow = 0;
+    this.#outliers?.succeeded(endpoint);
   }
 
-  /** A call on `endpoint` failed: count it for outlier detection, and act on a failed connection. */
-  callFailed(endpoint: Endpoint, reason: unknown, facts: AttemptFacts): void {
-    const connection = connectionFailureOf(reason, facts);
+  /**
+   * An attempt on `endpoint` failed: count it for outlier detection, and act on a failed connection. `attempt` is
+   * the attempt's report (how far it got).
+   */
+  callFailed(endpoint: Endpoint, reason: unknown, attempt: Attempt): void {
+    const connection = connectionFailureOf(reason, attempt);
     if (connection !== undefined) {
       this.#resolver.requestResolution();
       if (connection === "connect") this.#connectFailed(endpoint, reason);
     }
-    const code = classifyFailure(reason, facts).error.code;
+    const code = classifyFailure(reason, attempt).error.code;
     if (code === Code.Unavailable) {
       endpoint.failures++;
       endpoint.consecutiveFailures++;
-      const od = this.#options.outlierDetection;
-      if (od && endpoint.consecutiveFailures >= od.consecutiveFailures) this.#eject(endpoint, od);
+      this.#outliers?.failed(endpoint);
     } else if (code !== Code.DeadlineExceeded && code !== Code.Canceled) {
       this.callSucceeded(endpoint); // a status from the provider: it is there and answering
     }
@@ -155,6 +171,7 @@ export class Cluster implements ResolverListener {
     if (this.#closed) return;
     this.#closed = true;
     this.#resolver.close();
+    this.#outliers?.close();
     for (const endpoint of [...this.#endpoints.values()]) this.#remove(endpoint);
     this.#state = { kind: "fail", error: new ConnectError(`consumer closed (target ${this.name})`, Code.Canceled) };
     for (const wake of [...this.#waiters]) wake();
@@ -204,6 +221,7 @@ export class Cluster implements ResolverListener {
     this.#watches.delete(endpoint);
     for (const timer of this.#timers.get(endpoint) ?? []) clearTimeout(timer);
     this.#timers.delete(endpoint);
+    this.#outliers?.forget(endpoint);
     this.#options.pool.release(endpoint.connection);
     if (!this.#closed) this.#emit("removed", endpoint);
   }
@@ -228,26 +246,6 @@ export class Cluster implements ResolverListener {
     const ms = Math.min(30_000, 1000 * 2 ** (endpoint.connectFailuresInARow - 1));
     this.#setHealth(endpoint, "unreachable", ConnectError.from(reason).rawMessage);
     this.#after(endpoint, ms, () => this.#setHealth(endpoint, "serving"));
-  }
-
-  #eject(endpoint: Endpoint, od: OutlierDetectionOptions): void {
-    if (endpoint.ejectedUntil !== undefined) return;
-    let ejected = 0;
-    for (const e of this.#endpoints.values()) if (e.ejectedUntil !== undefined) ejected++;
-    if (!mayEject(od, ejected, this.#endpoints.size)) return;
-    endpoint.ejectionsInARow++;
-    endpoint.ejections++;
-    endpoint.consecutiveFailures = 0;
-    const ms = ejectionTimeMs(od, endpoint.ejectionsInARow);
-    endpoint.ejectedUntil = Date.now() + ms;
-    endpoint.lastError = `ejected for ${ms} ms after ${od.consecutiveFailures} consecutive UNAVAILABLE failures`;
-    this.#publish();
-    this.#emit("changed", endpoint);
-    this.#after(endpoint, ms, () => {
-      endpoint.ejectedUntil = undefined;
-      this.#publish();
-      this.#emit("changed", endpoint);
-    });
   }
 
   /** Runs `fn` after `ms` unless the endpoint is removed (or the cluster closed) first. */

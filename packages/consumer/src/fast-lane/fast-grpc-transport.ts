@@ -2,30 +2,19 @@ import type * as http2 from "node:http2";
 import {
   create,
   type DescMessage,
-  type DescMethodStreaming,
   type DescMethodUnary,
   isMessage,
   type MessageInitShape,
   toBinary,
 } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  type ContextValues,
-  createContextValues,
-  type Interceptor,
-  type StreamResponse,
-  type Transport,
-  type UnaryResponse,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type Interceptor, type UnaryResponse } from "@connectrpc/connect";
 import { runUnaryCall } from "@connectrpc/connect/protocol";
 import { frameMessage, grpc } from "@dubbo-mesh/protocol";
+import { type Attempt, attemptTimeoutMs, type Call, type HeadersInit } from "../call.js";
 import { errorFromNodeReason, errorFromResetCode } from "./node-errors.js";
 import { readUnaryResponse } from "./unary-response.js";
 
-type HeadersInit = ConstructorParameters<typeof Headers>[0];
-
-/** The part of connect-node's Http2SessionManager the fast lane uses. */
+/** The part of the endpoint's session manager the fast lane uses. */
 export interface SessionRequester {
   readonly authority: string;
   request(
@@ -35,20 +24,24 @@ export interface SessionRequester {
     options: Omit<http2.ClientSessionRequestOptions, "signal">,
   ): Promise<http2.ClientHttp2Stream>;
   notifyResponseByteRead(stream: http2.ClientHttp2Stream): void;
+  observe(stream: http2.ClientHttp2Stream, attempt: Attempt): void;
 }
+
+/** A unary gRPC attempt on the fast lane. */
+export type FastUnary = <I extends DescMessage, O extends DescMessage>(
+  call: Call<DescMethodUnary<I, O>>,
+  input: MessageInitShape<I>,
+  attempt: Attempt,
+) => Promise<UnaryResponse<I, O>>;
 
 /** Options of the consumer's unary fast lane. */
 export interface FastGrpcTransportOptions {
   /** The HTTP/2 connection to the provider (connect-node's session manager: keep-alive, reconnect after GOAWAY). */
   sessionManager: SessionRequester;
-  /** The general gRPC transport on the same connection, for streaming calls. */
-  general: Transport;
   /** Headers every call carries (Triple's version, group, application), set without an interceptor. */
   headers?: Readonly<Record<string, string>>;
   /** User interceptors; when there are any, unary calls run through connect's interceptor chain. */
   interceptors?: Interceptor[];
-  /** Deadline of calls that set none, in ms. */
-  defaultTimeoutMs?: number;
   /** Largest response message accepted. Default 4 MiB. */
   readMaxBytes?: number;
 }
@@ -63,7 +56,7 @@ const paths = new WeakMap<DescMethodUnary, string>();
  * timer), cancellation by AbortSignal, metadata in and out, errors parsed by connect's `findTrailerError` with the same
  * codes for HTTP and HTTP/2 failures, interceptors through connect's `runUnaryCall`.
  */
-export function createFastGrpcTransport(options: FastGrpcTransportOptions): Transport {
+export function createFastGrpcUnary(options: FastGrpcTransportOptions): FastUnary {
   const sm = options.sessionManager;
   const interceptors = options.interceptors ?? [];
   const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
@@ -75,6 +68,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Tran
     timeoutMs: number | undefined,
     header: HeadersInit | undefined,
     input: MessageInitShape<I>,
+    attempt: Attempt,
   ): Promise<UnaryResponse<I, O>> {
     let path = paths.get(method as DescMethodUnary);
     if (path === undefined) {
@@ -96,6 +90,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Tran
     return sm.request("POST", path, h, {}).then(
       (stream: http2.ClientHttp2Stream) =>
         new Promise<UnaryResponse<I, O>>((resolve, reject) => {
+          sm.observe(stream, attempt);
           let responseHeader: http2.IncomingHttpHeaders | undefined;
           let responseTrailer: http2.IncomingHttpHeaders | undefined;
           const chunks: Buffer[] = [];
@@ -159,50 +154,35 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Tran
     );
   }
 
-  return {
-    unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: HeadersInit | undefined,
-      input: MessageInitShape<I>,
-      contextValues?: ContextValues,
-    ): Promise<UnaryResponse<I, O>> {
-      const t = timeoutMs === undefined ? options.defaultTimeoutMs : timeoutMs <= 0 ? undefined : timeoutMs;
-      // Not an async function (one promise less per call): a synchronous throw — a message that does not encode, a
-      // header that is not valid — is turned into a rejection here.
-      try {
-        if (interceptors.length === 0) return call(method, signal, t, header, input);
-        return runUnaryCall<I, O>({
-          interceptors,
-          signal,
-          timeoutMs: t,
-          req: {
-            stream: false,
-            service: method.parent,
-            method,
-            requestMethod: "POST",
-            url: `http://${sm.authority}/${method.parent.typeName}/${method.name}`,
-            header: new Headers(header),
-            contextValues: contextValues ?? createContextValues(),
-            message: input as never,
-          },
-          next: (req) => call(req.method, req.signal, t, req.header, req.message as MessageInitShape<I>),
-        });
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    },
-    stream<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodStreaming<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: HeadersInit | undefined,
-      input: AsyncIterable<MessageInitShape<I>>,
-      contextValues?: ContextValues,
-    ): Promise<StreamResponse<I, O>> {
-      return options.general.stream(method, signal, timeoutMs, header, input, contextValues);
-    },
+  return <I extends DescMessage, O extends DescMessage>(
+    c: Call<DescMethodUnary<I, O>>,
+    input: MessageInitShape<I>,
+    attempt: Attempt,
+  ): Promise<UnaryResponse<I, O>> => {
+    const t = attemptTimeoutMs(c);
+    // Not an async function (one promise less per call): a synchronous throw — a message that does not encode, a
+    // header that is not valid — is turned into a rejection here.
+    try {
+      if (interceptors.length === 0) return call(c.method, c.signal, t, c.header, input, attempt);
+      return runUnaryCall<I, O>({
+        interceptors,
+        signal: c.signal,
+        timeoutMs: t,
+        req: {
+          stream: false,
+          service: c.method.parent,
+          method: c.method,
+          requestMethod: "POST",
+          url: `http://${sm.authority}/${c.method.parent.typeName}/${c.method.name}`,
+          header: new Headers(c.header),
+          contextValues: c.contextValues ?? createContextValues(),
+          message: input as never,
+        },
+        next: (req) => call(req.method, req.signal, t, req.header, req.message as MessageInitShape<I>, attempt),
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
   };
 }
 
