@@ -140,15 +140,28 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
     expect(replies(none.stdout)).toEqual([{ greeting: "hello, c" }]);
   });
 
-  it("--http1 calls over Triple HTTP unary on HTTP/1.1, and refuses streaming methods", async () => {
+  it("--http1 calls over Triple HTTP on HTTP/1.1 (server streams as SSE), and refuses client/bidi streams", async () => {
     const run = await cli(["invoke", provider.target, GREET, '{"name":"h1"}', "--http1", "--group", "probe"]);
     expect(run.stderr).toBe("");
     expect(replies(run.stdout)).toEqual([{ greeting: "h1|x-user=null|x-team=null|http=1.1" }]);
     const versioned = await cli(["invoke", provider.target, GREET, '{"name":"h2"}', "--http1", "--version", "2.0.0"]);
     expect(replies(versioned.stdout)).toEqual([{ greeting: "v2, h2" }]);
-    const stream = await cli(["invoke", provider.target, "greet.v1.GreeterService/GreetStream", "--http1"]);
+    const sse = await cli([
+      "invoke",
+      provider.target,
+      "greet.v1.GreeterService/GreetStream",
+      '{"name":"s"}',
+      "--http1",
+    ]);
+    expect(sse.stderr).toBe("");
+    expect(replies(sse.stdout)).toEqual([
+      { greeting: "hello, s #1" },
+      { greeting: "hello, s #2" },
+      { greeting: "hello, s #3" },
+    ]);
+    const stream = await cli(["invoke", provider.target, "greet.v1.GreeterService/GreetBidi", "--http1"]);
     expect(stream.code).toBe(2);
-    expect(stream.stderr).toMatch(/--http1.*unary.*GreetStream/);
+    expect(stream.stderr).toMatch(/--http1.*unary and server-streaming.*GreetBidi/);
   });
 
   it("a failed call prints {code, message} on stderr and exits 10 + the gRPC code", async () => {

@@ -131,17 +131,28 @@ describe.each(cases)("consumer: $label", ({ url, ref, streaming }) => {
     expect(bidi).toEqual(["hello, x", "hello, y"]);
   });
 
-  it.runIf(!streaming)("streaming over Triple HTTP fails with UNIMPLEMENTED, saying to use gRPC", async () => {
-    const e = await failure(
-      (async () => {
-        for await (const _ of greeter().greetStream({ name: "x" })) {
-          /* drain */
-        }
-      })(),
-    );
-    expect(e.code).toBe(Code.Unimplemented);
-    expect(e.rawMessage).toMatch(/gRPC/);
+  it.runIf(!streaming)("server streaming over Triple HTTP arrives as Server-Sent Events", async () => {
+    const got: string[] = [];
+    for await (const r of greeter().greetStream({ name: "ann" })) got.push(r.greeting);
+    expect(got).toEqual(["hello, ann #1", "hello, ann #2", "hello, ann #3"]);
   });
+
+  it.runIf(!streaming)(
+    "client and bidi streaming over Triple HTTP fail with UNIMPLEMENTED, saying to use gRPC",
+    async () => {
+      const e = await failure(greeter().greetClientStream(names("a")));
+      expect(e.code).toBe(Code.Unimplemented);
+      expect(e.rawMessage).toMatch(/gRPC/);
+      const bidi = await failure(
+        (async () => {
+          for await (const _ of greeter().greetBidi(names("x"))) {
+            /* drain */
+          }
+        })(),
+      );
+      expect(bidi.code).toBe(Code.Unimplemented);
+    },
+  );
 });
 
 describe("consumer: failures before any provider answers", () => {

@@ -100,9 +100,9 @@ function viaH2(target: () => http2.ClientHttp2Session | undefined): Post {
 }
 
 describe.each([
-  { transport: "curl --http1.1", post: viaCurl(() => provider), postRouted: viaCurl(() => routed) },
-  { transport: "node:http2 (h2c)", post: viaH2(() => session), postRouted: viaH2(() => routedSession) },
-])("Triple HTTP unary over $transport", ({ post, postRouted }) => {
+  { transport: "curl --http1.1", http1: true, post: viaCurl(() => provider), postRouted: viaCurl(() => routed) },
+  { transport: "node:http2 (h2c)", http1: false, post: viaH2(() => session), postRouted: viaH2(() => routedSession) },
+])("Triple HTTP unary over $transport", ({ http1, post, postRouted }) => {
   beforeEach(() => {
     handlerEnds.length = 0;
   });
@@ -188,11 +188,12 @@ describe.each([
     expect(r.status).toBe(415);
   });
 
-  it("a server-streaming method over Triple HTTP -> 404 UNIMPLEMENTED telling to use gRPC", async () => {
-    const r = await post("/greet.v1.GreeterService/GreetStream", JSON_TYPE, JSON.stringify({ name: "x" }));
-    expect(r.status).toBe(404);
+  it("a bidi method over Triple HTTP -> UNIMPLEMENTED (HTTP/1.1: Dubbo's refusal and 505; HTTP/2: use gRPC)", async () => {
+    const r = await post("/greet.v1.GreeterService/GreetBidi", JSON_TYPE, JSON.stringify({ name: "x" }));
     const error = tripleError(r.body);
     expect(error.status).toBe(12);
+    expect(r.status).toBe(http1 ? 505 : 404);
+    if (http1) expect(error.message).toMatch(/^HTTP1\.x only support unary and server-stream: /);
     expect(error.message).toMatch(/gRPC/);
   });
 

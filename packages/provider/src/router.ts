@@ -1,7 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import {
-  createUniversalServiceHandlers,
+  createUniversalMethodHandler,
   type UniversalHandler,
   type UniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
@@ -9,7 +9,7 @@ import { createHandlerFactory as createConnectHandlerFactory } from "@connectrpc
 import { createHandlerFactory as createGrpcHandlerFactory } from "@connectrpc/connect/protocol-grpc";
 import { createHandlerFactory as createGrpcWebHandlerFactory } from "@connectrpc/connect/protocol-grpc-web";
 import { compressionGzip } from "@connectrpc/connect-node";
-import { createTripleHandlerFactory } from "@dubbo-mesh/protocol";
+import { createTripleHandlerFactory, headerContentType, parseTripleContentType } from "@dubbo-mesh/protocol";
 import type { ServiceTable } from "@dubbo-mesh/runtime";
 import { createDispatchGate, createDispatchingSpec, type Registration } from "./dispatch.js";
 
@@ -41,19 +41,39 @@ export function createRoutes(table: ServiceTable<Registration>, options: RouterO
     shutdownSignal: options.shutdownSignal,
     requestGate: createDispatchGate(table, options.fallbackToDefault),
   };
+  const triple = createTripleHandlerFactory(handlerOptions);
   const protocols = [
     createGrpcHandlerFactory(handlerOptions),
     createGrpcWebHandlerFactory(handlerOptions),
-    createTripleHandlerFactory(handlerOptions),
+    triple,
     createConnectHandlerFactory(handlerOptions),
   ];
   const descs = new Map<string, DescService>();
   for (const { value } of table.entries()) descs.set(value.desc.typeName, value.desc);
   const routes = new Map<string, UniversalHandler>();
   for (const desc of descs.values()) {
-    for (const handler of createUniversalServiceHandlers(createDispatchingSpec(desc), protocols)) {
+    for (const spec of Object.values(createDispatchingSpec(desc).methods)) {
+      const handler = preferTriple(createUniversalMethodHandler(spec, protocols), triple(spec));
       routes.set(handler.requestPath, handler);
     }
   }
   return routes;
+}
+
+/**
+ * Sends a request with a Triple content type straight to the Triple handler, ahead of connect's negotiation — which
+ * would answer a bidi call over HTTP/1.1 with a bare 505 before any protocol sees it, where Triple callers get
+ * Dubbo's own error. Every other request negotiates as before.
+ */
+function preferTriple(negotiating: UniversalHandler, triple: UniversalHandler): UniversalHandler {
+  const handler = (req: Parameters<UniversalHandler>[0]) =>
+    req.method === "POST" && parseTripleContentType(req.header.get(headerContentType)) ? triple(req) : negotiating(req);
+  return Object.assign(handler, {
+    service: negotiating.service,
+    method: negotiating.method,
+    requestPath: negotiating.requestPath,
+    supportedContentType: negotiating.supportedContentType,
+    protocolNames: negotiating.protocolNames,
+    allowedMethods: negotiating.allowedMethods,
+  });
 }

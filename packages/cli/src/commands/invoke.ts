@@ -47,7 +47,8 @@ export const invokeCommand: Command = {
     http1: {
       type: "boolean",
       description:
-        "Call over Triple HTTP unary on HTTP/1.1 instead of gRPC (unary methods only; reflection still uses gRPC).",
+        "Call over Triple HTTP on HTTP/1.1 instead of gRPC: unary methods, and server-streaming ones as Server-Sent " +
+        "Events (reflection still uses gRPC).",
     },
     "emit-defaults": { type: "boolean", description: "Print fields that have their default value too." },
   },

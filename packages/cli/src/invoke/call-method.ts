@@ -14,7 +14,7 @@ export interface DynamicCall {
   readonly group?: string;
   /** Deadline in ms; 0 = none. */
   readonly timeoutMs: number;
-  /** "grpc" (HTTP/2, all call kinds) or "triple" (Triple HTTP unary over HTTP/1.1). */
+  /** "grpc" (HTTP/2, all call kinds) or "triple" (Triple HTTP over HTTP/1.1: unary, server streaming as SSE). */
   readonly protocol: "grpc" | "triple";
   /** Request metadata. */
   readonly headers: Headers;

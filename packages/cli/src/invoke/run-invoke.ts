@@ -43,9 +43,9 @@ export async function runInvoke(args: ParsedArgs, io: Io, defaultTimeoutMs: numb
       for (const m of service.methods) io.out(`${service.typeName}/${m.name} (${m.methodKind.replace("_", " ")})`);
       return EXIT_OK;
     }
-    if (http1 && method.methodKind !== "unary") {
+    if (http1 && method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
       throw new UsageError(
-        `--http1 (Triple HTTP unary) calls unary methods only; ${method.name} is ${method.methodKind}`,
+        `--http1 (Triple HTTP) calls unary and server-streaming methods only; ${method.name} is ${method.methodKind}`,
       );
     }
     const emitDefaults = booleanFlag(args, "emit-defaults");

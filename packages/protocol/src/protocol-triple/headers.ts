@@ -17,6 +17,16 @@ export const headerProtocolVersion = "tri-protocol-version";
 export const headerTripleProtocolVersion = "triple-protocol-version";
 /** Application name of the caller, for logs and metrics on the provider. */
 export const headerConsumerAppName = "tri-consumer-appname";
+/**
+ * Dubbo 3.3's code of the exception that failed a call (a response header): the gRPC code, or 3 (Dubbo's
+ * BIZ_EXCEPTION) when the service method threw an exception of its own. 0 = none.
+ */
+export const headerExceptionCode = "tri-exception-code";
+/**
+ * Dubbo 3.3's map from the lower-cased names of attachments back to their original spelling: percent-encoded JSON,
+ * `{"userid":"userId"}`, sent when some attachment name had upper-case letters (HTTP/2 allows none).
+ */
+export const headerHeaderConvert = "tri-header-convert";
 /** The gRPC deadline header (`grpc-timeout: 200m`). */
 export const headerGrpcTimeout = "grpc-timeout";
 /** HTTP content type. */
@@ -27,6 +37,10 @@ export const headerContentEncoding = "content-encoding";
 export const headerAcceptEncoding = "accept-encoding";
 /** Length of a Triple unary body. */
 export const headerContentLength = "content-length";
+/** What the caller accepts (`text/event-stream` for a server stream as Server-Sent Events). */
+export const headerAccept = "accept";
+/** Caching of a response; a server stream answers `no-cache`, as Dubbo does. */
+export const headerCacheControl = "cache-control";
 
 /** The Triple protocol version this implementation speaks. */
 export const tripleProtocolVersion = "1.0.0";

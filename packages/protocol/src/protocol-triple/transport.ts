@@ -14,18 +14,21 @@ import {
   createMethodSerializationLookup,
   createMethodUrl,
   readAllBytes,
+  runStreamingCall,
   runUnaryCall,
   type UniversalClientFn,
 } from "@connectrpc/connect/protocol";
 import { contentTypeJson, contentTypeProto, parseContentType } from "./content-type.js";
 import { errorFromJsonBytes } from "./error-json.js";
 import {
+  headerAccept,
   headerContentLength,
   headerContentType,
   headerProtocolVersion,
   headerServiceTimeout,
   tripleProtocolVersion,
 } from "./headers.js";
+import { contentTypeEventStream, parseSseStream, sseErrorEvent } from "./sse.js";
 
 /** Options of `createTransport`, the Triple HTTP unary client transport. */
 export interface TripleTransportOptions {
@@ -44,9 +47,11 @@ export interface TripleTransportOptions {
 }
 
 /**
- * Creates a connect `Transport` that speaks Triple HTTP unary: `POST /<service>/<method>`, the deadline in
- * `tri-service-timeout`, the error as a non-200 status with a JSON body in any Triple dialect. Streaming methods fail
- * with UNIMPLEMENTED: Triple streams only over gRPC, so use the gRPC transport for them.
+ * Creates a connect `Transport` that speaks Triple HTTP: `POST /<service>/<method>`, the deadline in
+ * `tri-service-timeout`, the error as a non-200 status with a JSON body in any Triple dialect. Server-streaming
+ * methods are answered as Server-Sent Events (`text/event-stream`, one JSON message per event, an `error` event
+ * ending the stream on failure), as Dubbo 3.3 serves them over HTTP/1.1. Client and bidi streaming fail with
+ * UNIMPLEMENTED: they need gRPC.
  */
 export function createTransport(options: TripleTransportOptions): Transport {
   const binary = options.useBinaryFormat ?? true;
@@ -121,13 +126,98 @@ export function createTransport(options: TripleTransportOptions): Transport {
     },
     async stream<I extends DescMessage, O extends DescMessage>(
       method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: ConstructorParameters<typeof Headers>[0] | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+      contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
-      throw new ConnectError(
-        `${method.parent.typeName}/${method.name}: Triple HTTP carries unary calls only; use gRPC for streaming`,
-        Code.Unimplemented,
-      );
+      if (method.methodKind !== "server_streaming") {
+        throw new ConnectError(
+          `${method.parent.typeName}/${method.name} is a ${method.methodKind.replace("_", "-")} method: ` +
+            "Triple HTTP carries unary and server-streaming calls; use gRPC for it",
+          Code.Unimplemented,
+        );
+      }
+      const serialization = createMethodSerializationLookup(method, undefined, undefined, {
+        readMaxBytes,
+        writeMaxBytes: Number.MAX_SAFE_INTEGER,
+      });
+      const effectiveTimeout =
+        timeoutMs === undefined ? options.defaultTimeoutMs : timeoutMs <= 0 ? undefined : timeoutMs;
+      const requestHeader = new Headers(header);
+      requestHeader.set(headerContentType, binary ? contentTypeProto : contentTypeJson);
+      requestHeader.set(headerAccept, contentTypeEventStream);
+      requestHeader.set(headerProtocolVersion, tripleProtocolVersion);
+      if (effectiveTimeout !== undefined) requestHeader.set(headerServiceTimeout, String(effectiveTimeout));
+      return runStreamingCall<I, O>({
+        interceptors: options.interceptors,
+        signal,
+        timeoutMs: effectiveTimeout,
+        req: {
+          stream: true,
+          service: method.parent,
+          method,
+          requestMethod: "POST",
+          url: createMethodUrl(options.baseUrl, method),
+          header: requestHeader,
+          contextValues: contextValues ?? createContextValues(),
+          message: input,
+        },
+        next: async (req) => {
+          const request = await single(req.message, method.name);
+          const requestBody = serialization.getI(binary).serialize(request);
+          req.header.set(headerContentLength, String(requestBody.byteLength));
+          const res = await options.httpClient({
+            url: req.url,
+            method: req.requestMethod,
+            header: req.header,
+            signal: req.signal,
+            body: createAsyncIterable([requestBody]),
+          });
+          if (res.status !== 200) {
+            const body = await readAllBytes(res.body, readMaxBytes, res.header.get(headerContentLength));
+            throw errorFromJsonBytes(body, res.status, res.header);
+          }
+          const contentType = res.header.get(headerContentType) ?? "";
+          if (!contentType.toLowerCase().startsWith(contentTypeEventStream)) {
+            throw new ConnectError(
+              `unexpected content type "${contentType}" for a server stream: expected ${contentTypeEventStream}`,
+              Code.Internal,
+            );
+          }
+          const json = serialization.getO(false);
+          async function* messages() {
+            for await (const event of parseSseStream(res.body, readMaxBytes)) {
+              if (event.event === sseErrorEvent) {
+                throw errorFromJsonBytes(new TextEncoder().encode(event.data), 500, res.header);
+              }
+              yield json.parse(new TextEncoder().encode(event.data));
+            }
+          }
+          return {
+            stream: true,
+            service: method.parent,
+            method,
+            header: res.header,
+            trailer: new Headers(),
+            message: messages(),
+          };
+        },
+      });
     },
   };
+}
+
+/** The one request message of a server-streaming call. */
+async function single<T>(messages: AsyncIterable<T>, method: string): Promise<T> {
+  let found: { value: T } | undefined;
+  for await (const m of messages) {
+    if (found) throw new ConnectError(`${method}: a server-streaming call takes one request message`, Code.Internal);
+    found = { value: m };
+  }
+  if (!found) throw new ConnectError(`${method}: a server-streaming call takes one request message`, Code.Internal);
+  return found.value;
 }
 
 /** Splits `trailer-<name>` response headers (trailers of an HTTP unary response) from the others. */
