@@ -203,6 +203,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             readMaxBytes: values.protocol.maxMessageSize,
             maxConnectionAge: values.protocol.maxConnectionAge,
             maxConnectionAgeGrace: values.protocol.maxConnectionAgeGrace,
+            headersTimeout: values.protocol.headersTimeout,
+            requestTimeout: values.protocol.requestTimeout,
             fallbackToDefault: values.tri.resolveFallbackToDefault,
             lifecycle,
             metrics,

@@ -1,10 +1,7 @@
 import type * as Http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-
-// node:http through process.getBuiltinModule, not an import: the ES module facade of node:http reads every export,
-// and one of them loads Node's bundled undici (fetch) — ~40 ms of every start-up, for nothing used here.
-const http: typeof Http = process.getBuiltinModule("node:http");
+import { createHttp1Server, type Http1Timeouts } from "@dubbo-mesh/runtime";
 
 const preface = Buffer.from("PRI * HTTP/2.0\r\n");
 
@@ -25,16 +22,26 @@ function ignoreStreamError(): void {}
 /** Takes an HTTP/2 stream before the general path sees it; returns true when it handled the stream. */
 export type StreamHook = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
 
+/** Options of `createDualServer`. */
+export interface DualServerOptions {
+  /** Options of the HTTP/2 server. Default Node's. */
+  h2?: http2.ServerOptions;
+  /**
+   * Limits of the HTTP/1.1 server (`dubbo.protocol.headers-timeout`, `dubbo.protocol.request-timeout`); the
+   * headers limit also bounds how long a new connection may take to send the first bytes that tell the protocols
+   * apart. Default 10000 and 60000 ms.
+   */
+  h1?: Http1Timeouts;
+}
+
 /**
  * Creates a listener that serves cleartext HTTP/2 with prior knowledge (h2c, what every gRPC client speaks) and
  * HTTP/1.1 (Triple HTTP unary, curl) on the same port: it reads the first bytes of each connection and hands it to
  * the HTTP/2 server when they are the HTTP/2 connection preface, to the HTTP/1.1 server otherwise.
  */
-export function createDualServer(
-  listener: Listener,
-  hook?: StreamHook,
-  h2Options: http2.ServerOptions = {},
-): DualServer {
+export function createDualServer(listener: Listener, hook?: StreamHook, options: DualServerOptions = {}): DualServer {
+  const h1Timeouts = options.h1 ?? { headersTimeout: 10_000, requestTimeout: 60_000 };
+  const h2Options = options.h2 ?? {};
   // No request listener: streams arrive here first; only those the hook declines get Node's compatibility
   // request/response objects (built as Node's own compat layer builds them) and go to the general path.
   const h2 = http2.createServer(h2Options);
@@ -48,14 +55,21 @@ export function createDualServer(
     const res = new http2.Http2ServerResponse(stream);
     listener(req, res);
   });
-  const h1 = http.createServer(listener);
+  const h1 = createHttp1Server(h1Timeouts, listener);
+  // A connection must tell its protocol within the headers limit (or the request limit when that is the only one,
+  // or 10 s when HTTP/1.1 has no limits at all): a silent connection is not kept forever.
+  const firstBytesMs = h1Timeouts.headersTimeout || h1Timeouts.requestTimeout || 10_000;
   const tcp = net.createServer((socket) => {
+    // Invariant: head holds fewer bytes than the preface until the last chunk before the decision, so at most one
+    // chunk plus 15 bytes are ever buffered here.
     let head = Buffer.alloc(0);
+    const silent = setTimeout(() => socket.destroy(), firstBytesMs);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const n = Math.min(head.length, preface.length);
       const isH2 = head.subarray(0, n).equals(preface.subarray(0, n));
       if (isH2 && head.length < preface.length) return; // could still be either: read on
+      clearTimeout(silent);
       socket.off("data", onData);
       socket.off("error", onEarlyError);
       socket.pause();
@@ -69,6 +83,7 @@ export function createDualServer(
       }
     };
     const onEarlyError = () => socket.destroy();
+    socket.once("close", () => clearTimeout(silent));
     socket.on("data", onData);
     socket.on("error", onEarlyError);
   });

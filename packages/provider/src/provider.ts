@@ -5,11 +5,13 @@ import { health, reflection } from "@dubbo-mesh/protocol";
 import {
   createJsonLogger,
   createLifecycle,
+  type Http1Timeouts,
   type Lifecycle,
   type Logger,
   type RpcMetrics,
   ServiceTable,
   serviceKey,
+  validateHttp1Timeouts,
 } from "@dubbo-mesh/runtime";
 import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
@@ -63,6 +65,18 @@ export interface ProviderOptions {
   maxConnectionAge?: number;
   /** Grace for the streams of an aged connection before it closes, in ms. Default 10000. */
   maxConnectionAgeGrace?: number;
+  /**
+   * Time an HTTP/1.1 client has to send a request's complete headers, in ms (`dubbo.protocol.headers-timeout`, Node's
+   * `headersTimeout`); also the time any new connection has to send its first bytes. Slower clients get 408 and are
+   * closed. Default 10000; 0 = no limit.
+   */
+  headersTimeout?: number;
+  /**
+   * Time an HTTP/1.1 client has to send a whole request, in ms (`dubbo.protocol.request-timeout`, Node's
+   * `requestTimeout`). The response is not limited: a long server-sent-events answer runs on. Default 60000; 0 = no
+   * limit. Must not be shorter than `headersTimeout`.
+   */
+  requestTimeout?: number;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -105,6 +119,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   const ownsLifecycle = options.lifecycle === undefined;
   const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
   const fallbackToDefault = options.fallbackToDefault ?? true;
+  const h1Timeouts = http1Timeouts(options);
   const lifecycle = options.lifecycle ?? createLifecycle();
   const table = new ServiceTable<Registration>();
   // Aborted when the drain begins: ends long-lived health Watch streams so they do not hold the drain up.
@@ -202,7 +217,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
               logger,
             })
           : undefined;
-      server = createDualServer(handler, lane);
+      server = createDualServer(handler, lane, { h1: h1Timeouts });
       limitConnectionAge(server.h2, {
         maxAgeMs: options.maxConnectionAge ?? 0,
         graceMs: options.maxConnectionAgeGrace ?? 10_000,
@@ -248,4 +263,20 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     },
   };
   return provider;
+}
+
+/** The HTTP/1.1 limits of the options, checked now so that a bad pair fails `createProvider` with the Dubbo keys. */
+function http1Timeouts(options: ProviderOptions): Http1Timeouts {
+  const timeouts = {
+    headersTimeout: options.headersTimeout ?? 10_000,
+    requestTimeout: options.requestTimeout ?? 60_000,
+  };
+  try {
+    return validateHttp1Timeouts(timeouts);
+  } catch (e) {
+    throw new Error(
+      `dubbo.protocol.headers-timeout ${timeouts.headersTimeout} / dubbo.protocol.request-timeout ` +
+        `${timeouts.requestTimeout}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
 }

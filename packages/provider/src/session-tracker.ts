@@ -18,8 +18,8 @@ export interface SessionTracker {
 export function trackSessions(server: DualServer): SessionTracker {
   // Invariant: a session or socket is in its collection from its first event until its 'close'.
   const h2Sessions = new Set<http2.ServerHttp2Session>();
-  // HTTP/1.1 socket -> requests in progress on it. (The HTTP/1.1 server never listens itself, so Node's own
-  // idle-connection tracking, which starts in listen(), does not cover these sockets.)
+  // HTTP/1.1 socket -> requests in progress on it. (Node's own connection tracking does not say how many requests of
+  // a socket are in progress, nor wait for them.)
   const h1Sockets = new Map<net.Socket, number>();
   let draining = false;
   // Set while a drain waits: called on every close, it ends the wait once the last connection is gone.
@@ -68,6 +68,7 @@ export function trackSessions(server: DualServer): SessionTracker {
       onClosed = undefined;
       for (const session of h2Sessions) session.destroy();
       for (const socket of h1Sockets.keys()) socket.destroy();
+      server.h1.close(); // stops its slow-request sweep (see createHttp1Server)
       await closed;
     },
   };

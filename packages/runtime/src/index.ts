@@ -5,6 +5,7 @@
 export * from "./config/index.js";
 export * from "./decorators/index.js";
 export { errorMessage } from "./error-message.js";
+export { createHttp1Server, type Http1Timeouts, validateHttp1Timeouts } from "./http1-server.js";
 export * from "./lifecycle/index.js";
 export { createJsonLogger, type LogFields, type Logger, silentLogger } from "./logger.js";
 export * from "./metrics/index.js";

@@ -104,6 +104,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       maxConnectionAge: get("dubbo.protocol.max-connection-age"),
       maxConnectionAgeGrace: get("dubbo.protocol.max-connection-age-grace"),
       maxMessageSize: get("dubbo.protocol.max-message-size"),
+      headersTimeout: get("dubbo.protocol.headers-timeout"),
+      requestTimeout: get("dubbo.protocol.request-timeout"),
     },
     consumer: {
       timeout: get("dubbo.consumer.timeout"),

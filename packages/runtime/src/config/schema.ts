@@ -58,6 +58,8 @@ export const SCHEMA = {
   "dubbo.protocol.max-connection-age": key(durationValue, 0, "0 = off"),
   "dubbo.protocol.max-connection-age-grace": key(durationValue, 10_000),
   "dubbo.protocol.max-message-size": key(bytesValue, 4_194_304),
+  "dubbo.protocol.headers-timeout": key(durationValue, 10_000, "0 = no limit"),
+  "dubbo.protocol.request-timeout": key(durationValue, 60_000, "0 = no limit"),
   "dubbo.consumer.timeout": key(durationValue, 1000),
   "dubbo.consumer.retries": key(nonNegativeIntegerValue, 2),
   "dubbo.consumer.mesh-enable": key(booleanValue, false),

@@ -56,6 +56,10 @@ export interface DubboConfig {
     readonly maxConnectionAgeGrace: number;
     /** `dubbo.protocol.max-message-size` in bytes, default 4194304 (4 MiB). */
     readonly maxMessageSize: number;
+    /** `dubbo.protocol.headers-timeout` in ms (Node's `headersTimeout`), default 10000: HTTP/1.1 headers must be in by then. */
+    readonly headersTimeout: number;
+    /** `dubbo.protocol.request-timeout` in ms (Node's `requestTimeout`), default 60000: a whole HTTP/1.1 request. */
+    readonly requestTimeout: number;
   };
   readonly consumer: {
     /** `dubbo.consumer.timeout` in ms, default 1000. */
