@@ -236,6 +236,24 @@ describe("bad input to the provider", () => {
       message: /cannot decode message greet\.v1\.GreetRequest from JSON/,
     },
     {
+      // protobuf's JSON mapping requires UTF-8: 0xff 0xfe would otherwise reach the handler as U+FFFD U+FFFD.
+      case: "JSON whose string holds bytes that are not UTF-8",
+      headers: { "content-type": "application/json" },
+      body: Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+      http: 400,
+      status: 3,
+      message: /cannot decode message greet\.v1\.GreetRequest from JSON: invalid UTF-8/,
+    },
+    {
+      case: "the same, as the request of a server-streaming call (answered as Server-Sent Events)",
+      headers: { "content-type": "application/json" },
+      body: Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+      path: GREET_STREAM,
+      http: 400,
+      status: 3,
+      message: /cannot decode message greet\.v1\.GreetRequest from JSON: invalid UTF-8/,
+    },
+    {
       case: "bytes that are not protobuf",
       headers: { "content-type": "application/proto" },
       body: Buffer.from([0xff, 0xff, 0xff]),
@@ -290,6 +308,17 @@ describe("bad input to the provider", () => {
       const error = tripleError(r.body);
       expect(error.status).toBe(c.status);
       expect(error.message).toMatch(c.message);
+    });
+
+    it(`Triple over ${transport}: JSON with multi-byte UTF-8 is served as sent`, async () => {
+      const headers = { "content-type": "application/json" };
+      const body = Buffer.from(JSON.stringify({ name: "Zoë 名前 🙂" }));
+      const r =
+        transport === "raw HTTP/2"
+          ? await h2Request(h2(), { path: GREET, headers, body })
+          : await curl(`${provider.url}${GREET}`, { headers, body });
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body.toString("utf8"))).toEqual({ greeting: "hello, Zoë 名前 🙂" });
     });
 
     it(`Triple over ${transport}: content-type text/plain -> HTTP 415`, async () => {

@@ -18,6 +18,7 @@ import { errorToJsonBytes } from "./error-json.js";
 import { createTripleCall, errorResponse, methodName, protocolName, readRequestBody } from "./handler-context.js";
 import { headerContentEncoding, headerContentLength, headerContentType } from "./headers.js";
 import { codeToHttpStatus } from "./http-status.js";
+import { assertJsonUtf8 } from "./json-utf8.js";
 import { createServerStreamHandler } from "./server-stream-handler.js";
 
 export { protocolName } from "./handler-context.js";
@@ -70,6 +71,7 @@ function createUnaryHandler(opt: UniversalHandlerOptions, spec: MethodImplSpec &
       if (compression.error) throw compression.error;
       if (timeoutError) throw timeoutError;
       const reqBytes = await readRequestBody(req, opt.readMaxBytes, compression.request);
+      if (!type.binary) assertJsonUtf8(reqBytes, spec.method.input);
       const input = serialization.getI(type.binary).parse(reqBytes);
       const output = await invokeUnaryImplementation(spec, context, input, opt.interceptors);
       body = serialization.getO(type.binary).serialize(output);

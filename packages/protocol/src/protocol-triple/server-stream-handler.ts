@@ -12,6 +12,7 @@ import { parseContentType } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
 import { createTripleCall, errorResponse, readRequestBody, toConnectError } from "./handler-context.js";
 import { headerCacheControl, headerContentType } from "./headers.js";
+import { assertJsonUtf8 } from "./json-utf8.js";
 import { contentTypeEventStream, encodeSseEvent, sseErrorEvent } from "./sse.js";
 
 /**
@@ -40,6 +41,7 @@ export function createServerStreamHandler(
       if (compression.error) throw compression.error;
       if (timeoutError) throw timeoutError;
       const reqBytes = await readRequestBody(req, opt.readMaxBytes, compression.request);
+      if (!type.binary) assertJsonUtf8(reqBytes, spec.method.input);
       const input = serialization.getI(type.binary).parse(reqBytes);
       const invoke = transformInvokeImplementation(spec, context, opt.interceptors);
       outputs = invoke(createAsyncIterable([input]))[Symbol.asyncIterator]();
