@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { type MetadataRecord, toRecord } from "./metadata.js";
+import { grpcJsChannel, type PeerTls } from "./peer-tls.js";
 import { GREETER_SERVICE, type GreetRequest, type GreetResponse, greeterServiceDefinition } from "./protos.js";
 
 export type { MetadataRecord } from "./metadata.js";
@@ -89,11 +90,12 @@ type Serialize = (value: GreetRequest) => Buffer;
 type Deserialize = (bytes: Buffer) => GreetResponse;
 
 /**
- * Creates a grpc-js greeter client for `host:port` (plaintext), using the serializers proto-loader builds from
- * proto/greet/v1/greet.proto.
+ * Creates a grpc-js greeter client for `host:port` (plaintext, or TLS / mTLS with `tls`), using the serializers
+ * proto-loader builds from proto/greet/v1/greet.proto.
  */
-export function createGrpcJsGreeterClient(target: string): GrpcJsGreeterClient {
-  const client = new grpc.Client(target, grpc.credentials.createInsecure());
+export function createGrpcJsGreeterClient(target: string, tls?: PeerTls): GrpcJsGreeterClient {
+  const channel = grpcJsChannel(tls);
+  const client = new grpc.Client(target, channel.credentials, channel.options);
   const definition = greeterServiceDefinition();
   const greetMethod = definition.Greet;
   if (greetMethod === undefined) {

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpcJsGreeterClient, type GrpcJsGreeterClient } from "../peers/grpc-js-client.js";
+import { type PeerTls, pythonTlsArgs } from "../peers/peer-tls.js";
 import { runPython } from "../peers/python-peer.js";
 import { ECHO_BIN, rejection } from "./grpc-expect.js";
 
 /** A greeter server under test: where it listens and how to stop it. */
 export interface GreeterServer {
   readonly target: string;
+  /** How clients reach it over TLS; undefined = cleartext. */
+  readonly tls?: PeerTls;
   close(): Promise<void>;
 }
 
@@ -19,7 +22,7 @@ export function describeGreeterContract(label: string, start: () => Promise<Gree
     let client: GrpcJsGreeterClient;
     beforeAll(async () => {
       server = await start();
-      client = createGrpcJsGreeterClient(server.target);
+      client = createGrpcJsGreeterClient(server.target, server.tls);
     });
     afterAll(async () => {
       client?.close();
@@ -57,7 +60,9 @@ export function describeGreeterContract(label: string, start: () => Promise<Gree
     });
 
     it("Python grpcio: every call kind, metadata, deadline, errors, unknown method", async () => {
-      const r = await runPython("greeter_client.py", [server.target, "all"], { timeoutMs: 20_000 });
+      const r = await runPython("greeter_client.py", [server.target, "all", ...pythonTlsArgs(server.tls)], {
+        timeoutMs: 20_000,
+      });
       expect(r.stderr).toBe("");
       const json = r.json as { ok: boolean; steps: Record<string, { ok: boolean; code?: string }> };
       expect(json.steps.deadline?.code).toBe("DEADLINE_EXCEEDED");

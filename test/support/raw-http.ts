@@ -148,13 +148,19 @@ export interface CurlOptions {
   body?: Uint8Array | string;
   /** curl's own --max-time, in seconds. Default 10. */
   maxTimeSeconds?: number;
+  /** More curl arguments, e.g. `["--cacert", ca]` for https. */
+  args?: readonly string[];
+  /** "2": let curl negotiate HTTP/2 (over TLS, by ALPN) instead of forcing HTTP/1.1. Default "1.1". */
+  httpVersion?: "1.1" | "2";
 }
 
 /** POSTs with `curl --http1.1` (a real, independent HTTP/1.1 client) and parses its status, headers and body. */
 export function curl(url: string, options: CurlOptions = {}): Promise<CurlResponse> {
   const maxTime = options.maxTimeSeconds ?? 10;
+  const version = options.httpVersion === "2" ? "--http2" : "--http1.1";
   // -D - puts the header block(s) before the body on stdout; "Expect:" stops curl from waiting for 100-continue.
-  const args = ["-sS", "--http1.1", "-X", "POST", "-D", "-", "-H", "Expect:", "--max-time", String(maxTime)];
+  const args = ["-sS", version, "-X", "POST", "-D", "-", "-H", "Expect:", "--max-time", String(maxTime)];
+  args.push(...(options.args ?? []));
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push("-H", `${name}: ${value}`);
   args.push("--data-binary", "@-", url);
   const started = performance.now();

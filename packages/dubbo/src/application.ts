@@ -2,7 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { Client, ServiceImpl } from "@connectrpc/connect";
 import type { Consumer, ReferenceOptions } from "@dubbo-mesh/consumer";
 import { health } from "@dubbo-mesh/protocol";
-import { createProvider, type Provider } from "@dubbo-mesh/provider";
+import { createProvider, type Provider, type ProviderOptions } from "@dubbo-mesh/provider";
 import type { QosServer } from "@dubbo-mesh/qos";
 import {
   type ConfigInput,
@@ -206,6 +206,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             headersTimeout: values.protocol.headersTimeout,
             requestTimeout: values.protocol.requestTimeout,
             fallbackToDefault: values.tri.resolveFallbackToDefault,
+            tls: serverTls(values.ssl),
             lifecycle,
             metrics,
             logger,
@@ -250,6 +251,18 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
     },
   };
   return app;
+}
+
+/** The provider's TLS from `dubbo.ssl.server-*`, or undefined when none of them is set (cleartext). */
+function serverTls(ssl: LoadedConfig["values"]["ssl"]): ProviderOptions["tls"] {
+  const files = {
+    keyCertChainPath: ssl.serverKeyCertChainPath,
+    privateKeyPath: ssl.serverPrivateKeyPath,
+    keyPassword: ssl.serverKeyPassword,
+    trustCertCollectionPath: ssl.serverTrustCertCollectionPath,
+  };
+  if (Object.values(files).every((v) => v === undefined)) return undefined;
+  return { ...stripUndefined(files), permissive: ssl.serverPermissive };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

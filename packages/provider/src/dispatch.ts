@@ -8,7 +8,8 @@ import {
   type ServiceImplSpec,
 } from "@connectrpc/connect";
 import { headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
-import { formatServiceKey, type ServiceTable } from "@dubbo-mesh/runtime";
+import { formatServiceKey, matchesPrincipalRule, type PrincipalRule, type ServiceTable } from "@dubbo-mesh/runtime";
+import { callInfo } from "./call-info.js";
 
 /** An implementation object as registered: any object with (some of) the service's methods. */
 export type AnyServiceImpl = object;
@@ -17,6 +18,8 @@ export type AnyServiceImpl = object;
 export interface Registration {
   readonly desc: DescService;
   readonly impl: AnyServiceImpl;
+  /** Who may call it (verified client certificates); undefined = anyone. */
+  readonly authorization?: PrincipalRule;
 }
 
 const kTarget = createContextKey<BoundMethod | undefined>(undefined, { description: "dubbo-mesh dispatch target" });
@@ -58,10 +61,32 @@ export function resolveTarget(
     if (typeof fn !== "function") {
       throw new ConnectError(`${formatServiceKey(found.key)} does not implement ${methodName}`, Code.Unimplemented);
     }
-    bound = (input, ctx) => fn.call(impl, input, ctx);
+    const rule = found.value.authorization;
+    const target = formatServiceKey(found.key);
+    bound = rule
+      ? (input, ctx) => {
+          authorize(rule, ctx, target);
+          return fn.call(impl, input, ctx);
+        }
+      : (input, ctx) => fn.call(impl, input, ctx);
     methods.set(methodLocalName, bound);
   }
   return bound;
+}
+
+/**
+ * Answers PERMISSION_DENIED unless the caller's verified client certificate satisfies the registration's rule (as an
+ * Istio AuthorizationPolicy's principals). Runs in the bound method, so both lanes and every call kind check it,
+ * before the implementation runs.
+ */
+function authorize(rule: PrincipalRule, ctx: HandlerContext, target: string): void {
+  const peer = callInfo(ctx).peer;
+  if (matchesPrincipalRule(rule, peer)) return;
+  const who =
+    peer === undefined
+      ? "a caller without a verified client certificate"
+      : (peer.spiffeId ?? peer.subject.replace(/\n/g, ", "));
+  throw new ConnectError(`${who} may not call ${target}`, Code.PermissionDenied);
 }
 
 // Bound methods per registration, made once (not one closure per call). Registrations never change after start.

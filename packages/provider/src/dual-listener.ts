@@ -1,15 +1,21 @@
 import type * as Http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import type * as tls from "node:tls";
 import { createHttp1Server, type Http1Timeouts } from "@dubbo-mesh/runtime";
+import { type ConnectionFront, refuseConnection, tlsHandshakeByte } from "./tls-listener.js";
 
 const preface = Buffer.from("PRI * HTTP/2.0\r\n");
 
-/** The HTTP/1.1 and HTTP/2 servers behind one port, plus the TCP listener that sorts connections between them. */
+/**
+ * The HTTP/1.1 and HTTP/2 servers behind one port, plus the TCP listener that sorts connections between them and,
+ * with TLS, the TLS server that terminates them first.
+ */
 export interface DualServer {
   readonly tcp: net.Server;
   readonly h1: Http.Server;
   readonly h2: http2.Http2Server;
+  readonly tls: tls.Server | undefined;
 }
 
 type Listener = (
@@ -32,16 +38,24 @@ export interface DualServerOptions {
    * apart. Default 10000 and 60000 ms.
    */
   h1?: Http1Timeouts;
+  /** TLS in front of both servers, or not (see `ConnectionFront`). Default cleartext. */
+  front?: ConnectionFront;
 }
 
 /**
- * Creates a listener that serves cleartext HTTP/2 with prior knowledge (h2c, what every gRPC client speaks) and
- * HTTP/1.1 (Triple HTTP unary, curl) on the same port: it reads the first bytes of each connection and hands it to
- * the HTTP/2 server when they are the HTTP/2 connection preface, to the HTTP/1.1 server otherwise.
+ * Creates a listener that serves HTTP/2 (what every gRPC client speaks) and HTTP/1.1 (Triple HTTP unary, curl) on the
+ * same port. Whatever accepts a connection ends by handing it to the same two servers, so the same stream hook and
+ * request listener serve every call:
+ * - cleartext (no `front.tls`): the first bytes sort it — the HTTP/2 connection preface (h2c with prior knowledge)
+ *   to the HTTP/2 server, anything else to the HTTP/1.1 server; a TLS handshake is refused;
+ * - TLS (`front.tls`): a connection starting with a TLS handshake (0x16) goes to the TLS server, and once secure, by
+ *   its ALPN protocol, `h2` to the HTTP/2 server and `http/1.1` or none to the HTTP/1.1 server; a cleartext one is
+ *   refused — or, when `front.permissive`, sorted as above.
  */
 export function createDualServer(listener: Listener, hook?: StreamHook, options: DualServerOptions = {}): DualServer {
   const h1Timeouts = options.h1 ?? { headersTimeout: 10_000, requestTimeout: 60_000 };
   const h2Options = options.h2 ?? {};
+  const front = options.front ?? {};
   // No request listener: streams arrive here first; only those the hook declines get Node's compatibility
   // request/response objects (built as Node's own compat layer builds them) and go to the general path.
   const h2 = http2.createServer(h2Options);
@@ -59,6 +73,10 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
   // A connection must tell its protocol within the headers limit (or the request limit when that is the only one,
   // or 10 s when HTTP/1.1 has no limits at all): a silent connection is not kept forever.
   const firstBytesMs = h1Timeouts.headersTimeout || h1Timeouts.requestTimeout || 10_000;
+  front.tls?.on("secureConnection", (socket: tls.TLSSocket) => {
+    if (socket.alpnProtocol === "h2") h2.emit("connection", socket);
+    else h1.emit("connection", socket);
+  });
   const tcp = net.createServer((socket) => {
     // Invariant: head holds fewer bytes than the preface until the last chunk before the decision, so at most one
     // chunk plus 15 bytes are ever buffered here.
@@ -66,15 +84,23 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     const silent = setTimeout(() => socket.destroy(), firstBytesMs);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
-      const n = Math.min(head.length, preface.length);
-      const isH2 = head.subarray(0, n).equals(preface.subarray(0, n));
-      if (isH2 && head.length < preface.length) return; // could still be either: read on
+      const route = sortConnection(head, front);
+      if (route === "more") return; // could still be either: read on
       clearTimeout(silent);
       socket.off("data", onData);
       socket.off("error", onEarlyError);
       socket.pause();
+      if (route === "tls") {
+        socket.unshift(head);
+        front.tls?.emit("connection", socket); // the TLS socket takes what was unshifted as its first input
+        return;
+      }
+      if (route !== "h2" && route !== "h1") {
+        refuseConnection(socket, head, route, front.refusals);
+        return;
+      }
       socket.unshift(head);
-      if (isH2) {
+      if (route === "h2") {
         // The HTTP/2 session reads what was unshifted on the next tick; resuming now would drop it.
         h2.emit("connection", socket);
       } else {
@@ -87,5 +113,18 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     socket.on("data", onData);
     socket.on("error", onEarlyError);
   });
-  return { tcp, h1, h2 };
+  return { tcp, h1, h2, tls: front.tls };
+}
+
+/** Where a connection goes by its first bytes, or "more" while they could still be the start of either. */
+function sortConnection(
+  head: Buffer,
+  front: ConnectionFront,
+): "more" | "tls" | "h2" | "h1" | "tls-on-cleartext-port" | "cleartext-on-tls-port" {
+  if (head[0] === tlsHandshakeByte) return front.tls ? "tls" : "tls-on-cleartext-port";
+  if (front.tls && !front.permissive) return "cleartext-on-tls-port";
+  const n = Math.min(head.length, preface.length);
+  const isH2 = head.subarray(0, n).equals(preface.subarray(0, n));
+  if (isH2 && head.length < preface.length) return "more";
+  return isH2 ? "h2" : "h1";
 }

@@ -2,8 +2,11 @@
  * @dubbo-mesh/provider — serving: one port for gRPC and Triple over HTTP/2 and HTTP/1.1, routing by
  * (service, version, group), graceful drain.
  */
+
+export type { PeerIdentity, PrincipalRule } from "@dubbo-mesh/runtime";
 export { type CallInfo, callInfo } from "./call-info.js";
 export { createHealthService } from "./health-service.js";
 export { metricsInterceptor } from "./metrics-interceptor.js";
 export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";
 export { createReflectionService } from "./reflection-service.js";
+export type { ServerTlsOptions } from "./server-tls.js";

@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "@dubbo-mesh/runtime";
-import { formatAddress, kCallInfo } from "./call-info.js";
+import { callInfoOf, kCallInfo } from "./call-info.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
 import type { Routes } from "./router.js";
 import { respondUnknownRoute } from "./unknown-route.js";
@@ -23,13 +23,8 @@ export function createNodeHandler(routes: () => Routes, knownService: (name: str
       respondUnknownRoute(req.headers["content-type"] ?? "", path, knownService, res);
       return;
     }
-    const socket = req.socket;
     const values = createContextValues();
-    values.set(kCallInfo, {
-      localAddress: formatAddress(socket.localAddress, socket.localPort),
-      remoteAddress: formatAddress(socket.remoteAddress, socket.remotePort),
-      httpVersion: req.httpVersion,
-    });
+    values.set(kCallInfo, callInfoOf(req.socket, req.httpVersion));
     const ureq = universalRequestFromNodeRequest(req, res, undefined, values);
     handler(ureq)
       .then((ures) => universalResponseToNodeResponse(ures, res))

@@ -3,12 +3,17 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { health, reflection } from "@dubbo-mesh/protocol";
 import {
+  checkPrincipalRule,
   createJsonLogger,
   createLifecycle,
+  type FileWatch,
   type Http1Timeouts,
   type Lifecycle,
   type Logger,
+  loadTlsMaterial,
+  type PrincipalRule,
   type RpcMetrics,
+  reloadTlsOnChange,
   ServiceTable,
   serviceKey,
   validateHttp1Timeouts,
@@ -22,7 +27,9 @@ import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
 import { createReflectionService } from "./reflection-service.js";
+import { type ServerTlsOptions, serverContextOptions } from "./server-tls.js";
 import { trackSessions } from "./session-tracker.js";
+import { type ConnectionFront, createTlsServer, RefusalLog } from "./tls-listener.js";
 
 /** Options of `createProvider`. Each has a default; Dubbo's key is named where one exists. */
 export interface ProviderOptions {
@@ -77,6 +84,13 @@ export interface ProviderOptions {
    * limit. Must not be shorter than `headersTimeout`.
    */
   requestTimeout?: number;
+  /**
+   * TLS on the protocol port (`dubbo.ssl.server-*`): with a certificate chain and key the port serves TLS only (HTTP/2
+   * and HTTP/1.1 by ALPN), with a trust collection it requires client certificates (mTLS); files are reloaded when
+   * they change. Bad files stop `start` with an error naming the key, the file and the problem. QOS stays cleartext.
+   * Default none: cleartext.
+   */
+  tls?: ServerTlsOptions;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -85,6 +99,13 @@ export interface ServiceOptions {
   version?: string;
   /** The service group callers select with `tri-service-group`. Default none. */
   group?: string;
+  /**
+   * Who may call this service, by the SPIFFE ID of their verified client certificate (mTLS), as an Istio
+   * AuthorizationPolicy's `principals` (`cluster.local/ns/default/sa/web`, `spiffe://...`, a `*` at one end) or
+   * trust domains. Everyone else — other identities, callers without a client certificate — gets PERMISSION_DENIED.
+   * Default none: anyone who can connect.
+   */
+  authorization?: PrincipalRule;
 }
 
 /** A running or stopped provider; see `createProvider`. */
@@ -129,16 +150,25 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   let port: number | undefined;
   let server: DualServer | undefined;
   let sessions: ReturnType<typeof trackSessions> | undefined;
+  let tlsReload: FileWatch | undefined;
 
   const provider: Provider = {
     service(desc, impl, serviceOptions = {}) {
       if (server) throw new Error(`cannot register ${desc.typeName} after the provider started`);
-      table.add(serviceKey(desc.typeName, serviceOptions.version, serviceOptions.group), { desc, impl });
+      const { authorization } = serviceOptions;
+      if (authorization) checkPrincipalRule(authorization, `authorization of ${desc.typeName}`);
+      table.add(serviceKey(desc.typeName, serviceOptions.version, serviceOptions.group), {
+        desc,
+        impl,
+        ...(authorization ? { authorization } : {}),
+      });
       lifecycle.addService(desc.typeName);
       return provider;
     },
     async start() {
       if (server) throw new Error("the provider is already started");
+      // TLS files first: a bad one stops start-up before anything listens (a TlsFileError naming key, file, problem).
+      const front = transportFront(options.tls, logger);
       if (options.health ?? true) {
         table.add(serviceKey(health.Health.typeName), {
           desc: health.Health,
@@ -217,7 +247,18 @@ export function createProvider(options: ProviderOptions = {}): Provider {
               logger,
             })
           : undefined;
-      server = createDualServer(handler, lane, { h1: h1Timeouts });
+      server = createDualServer(handler, lane, { h1: h1Timeouts, front });
+      const tlsServer = server.tls;
+      if (options.tls && tlsServer && options.tls.reload !== false && front.material) {
+        tlsReload = reloadTlsOnChange({
+          ...options.tls.reload,
+          side: "server",
+          files: options.tls,
+          current: front.material,
+          apply: (material) => tlsServer.setSecureContext(serverContextOptions(material)),
+          logger,
+        });
+      }
       limitConnectionAge(server.h2, {
         maxAgeMs: options.maxConnectionAge ?? 0,
         graceMs: options.maxConnectionAgeGrace ?? 10_000,
@@ -241,6 +282,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         host: address.address,
         port: address.port,
         services: table.services(),
+        tls: front.tls ? (front.material?.ca ? "mutual" : "server") + (front.permissive ? ", permissive" : "") : "off",
       });
       return { host: address.address, port: address.port };
     },
@@ -249,6 +291,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
       if (!s || !sessions || draining.signal.aborted) return;
       if (ownsLifecycle && lifecycle.state !== "stopping") lifecycle.transition("stopping");
       draining.abort();
+      tlsReload?.close();
       const started = Date.now();
       const inFlight = sessions.size();
       await sessions.drain(stopOptions.graceMs ?? 10_000);
@@ -279,4 +322,23 @@ function http1Timeouts(options: ProviderOptions): Http1Timeouts {
         `${timeouts.requestTimeout}: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
+}
+
+/** The front of the protocol port: cleartext, or TLS from checked files (throws a `TlsFileError` for bad ones). */
+function transportFront(
+  tlsOptions: ServerTlsOptions | undefined,
+  logger: Logger,
+): ConnectionFront & { material?: ReturnType<typeof loadTlsMaterial> } {
+  const refusals = new RefusalLog(logger);
+  if (!tlsOptions || (tlsOptions.keyCertChainPath === undefined && tlsOptions.privateKeyPath === undefined)) {
+    if (tlsOptions?.trustCertCollectionPath !== undefined) {
+      throw new Error(
+        "dubbo.ssl.server-trust-cert-collection-path is set, but there is no dubbo.ssl.server-key-cert-chain-path " +
+          "and dubbo.ssl.server-private-key-path: client certificates need TLS, and TLS needs the server's key pair",
+      );
+    }
+    return { refusals };
+  }
+  const material = loadTlsMaterial("server", tlsOptions);
+  return { tls: createTlsServer(material, refusals), permissive: tlsOptions.permissive ?? false, refusals, material };
 }

@@ -11,3 +11,4 @@ export { createJsonLogger, type LogFields, type Logger, silentLogger } from "./l
 export * from "./metrics/index.js";
 export { formatServiceKey, type ServiceKey, serviceKey } from "./service-key.js";
 export { type ServiceLookup, type ServiceMatch, ServiceTable } from "./service-table.js";
+export * from "./tls/index.js";

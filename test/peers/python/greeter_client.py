@@ -12,6 +12,7 @@ scenario is `all` (default), one step name, or a comma-separated list of step na
   error          Greet "error:5:no such user" -> NOT_FOUND "no such user"
   unimplemented  /greet.v1.GreeterService/Nope -> UNIMPLEMENTED
 --version / --group add request headers tri-service-version / tri-service-group to every call.
+--tls, --cacert, --cert, --key, --servername: TLS or mTLS (see channel.py).
 
 Prints one JSON object {"target", "scenario", "ok", "steps": {name: {...observed values, "ok"}}} on stdout
 (binary metadata values as hex strings, status codes as names) and exits 0 only if every check passed.
@@ -29,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grpc  # noqa: E402
 
 import pb  # noqa: E402
+from channel import add_tls_arguments, open_channel  # noqa: E402
 
 SERVICE = "/greet.v1.GreeterService/"
 ECHO_ASCII = "python-echo"
@@ -54,9 +56,8 @@ def raw_metadata(metadata):
 
 
 class Client:
-    def __init__(self, target, extra_metadata):
-        options = [("grpc.enable_http_proxy", 0)]
-        self.channel = grpc.insecure_channel(target, options=options)
+    def __init__(self, target, extra_metadata, args):
+        self.channel = open_channel(target, args)
         self.extra = list(extra_metadata)
 
     def unary_unary(self, method):
@@ -186,6 +187,7 @@ def main(argv):
     parser.add_argument("scenario", nargs="?", default="all")
     parser.add_argument("--version")
     parser.add_argument("--group")
+    add_tls_arguments(parser)
     args = parser.parse_args(argv)
 
     steps = list(STEPS) if args.scenario == "all" else [s for s in args.scenario.split(",") if s]
@@ -200,7 +202,7 @@ def main(argv):
     if args.group:
         extra.append(("tri-service-group", args.group))
 
-    client = Client(args.target, extra)
+    client = Client(args.target, extra, args)
     results = {}
     try:
         for step in steps:

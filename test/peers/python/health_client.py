@@ -11,7 +11,7 @@ Usage:
       (then cancels the call, exit 0) or <timeoutSec> passed (exit 1). A failure other than the timeout prints
       {"code": ..., "details": ...} as the last line and exits 3.
 Use "" as <service> for the whole server. Pass `--version V` / `--group G` after the arguments to add the
-tri-service-version / tri-service-group request headers.
+tri-service-version / tri-service-group request headers; --tls, --cacert, --cert, --key, --servername for TLS.
 """
 
 import argparse
@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grpc  # noqa: E402
 
 import pb  # noqa: E402
+from channel import add_tls_arguments, open_channel  # noqa: E402
 
 STATUS_NAMES = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
 CHECK_TIMEOUT = 5.0
@@ -47,6 +48,7 @@ def main(argv):
     parser.add_argument("timeout", nargs="?", type=float, default=5.0)
     parser.add_argument("--version")
     parser.add_argument("--group")
+    add_tls_arguments(parser)
     args = parser.parse_args(argv)
 
     metadata = []
@@ -55,7 +57,7 @@ def main(argv):
     if args.group:
         metadata.append(("tri-service-group", args.group))
 
-    channel = grpc.insecure_channel(args.target, options=[("grpc.enable_http_proxy", 0)])
+    channel = open_channel(args.target, args)
     try:
         if args.mode == "check":
             check = channel.unary_unary(

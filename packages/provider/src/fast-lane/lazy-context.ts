@@ -2,7 +2,7 @@ import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { type ContextValues, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { headersFromNode } from "@dubbo-mesh/protocol";
-import { formatAddress, kCallInfo } from "../call-info.js";
+import { callInfoOf, kCallInfo } from "../call-info.js";
 
 /**
  * The HandlerContext of a fast-lane call. It has every field connect's context has, but builds the costly ones —
@@ -96,12 +96,7 @@ export class LazyHandlerContext implements HandlerContext {
   get values(): ContextValues {
     if (!this.#values) {
       const values = createContextValues();
-      const socket = this.#stream.session?.socket;
-      values.set(kCallInfo, {
-        localAddress: formatAddress(socket?.localAddress, socket?.localPort),
-        remoteAddress: formatAddress(socket?.remoteAddress, socket?.remotePort),
-        httpVersion: "2.0",
-      });
+      values.set(kCallInfo, callInfoOf(this.#stream.session?.socket, "2.0"));
       this.#values = values;
     }
     return this.#values;

@@ -35,9 +35,12 @@ export function envNamesFor(key: string): string[] {
 const SECRET_KEY =
   /(password|passwd|secret|token|credential|private-key|key-store|keystore|trust-store|truststore|api-key|access-key)/i;
 
-/** True when a key's value should be masked when displayed (passwords, secrets, tokens, key and trust stores). */
+/**
+ * True when a key's value should be masked when displayed (passwords, secrets, tokens, key and trust stores). A key
+ * ending in `-path` names the file a secret is in, not the secret, and is shown.
+ */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  return SECRET_KEY.test(key) && !key.endsWith("-path");
 }
 
 function editDistance(a: string, b: string): number {

@@ -56,6 +56,17 @@ const DEFAULTS: DubboConfig = {
   consumer: { timeout: 1000, retries: 2, meshEnable: false, balancing: "mesh", loadbalance: "round_robin" },
   service: { shutdown: { wait: 10000 } },
   tri: { resolveFallbackToDefault: true },
+  ssl: {
+    serverKeyCertChainPath: undefined,
+    serverPrivateKeyPath: undefined,
+    serverKeyPassword: undefined,
+    serverTrustCertCollectionPath: undefined,
+    serverPermissive: false,
+    clientKeyCertChainPath: undefined,
+    clientPrivateKeyPath: undefined,
+    clientKeyPassword: undefined,
+    clientTrustCertCollectionPath: undefined,
+  },
 };
 
 /** Reads one key's typed value: also proves every key has a place in `values`. */
@@ -86,6 +97,15 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.consumer.mesh-enable": (v) => v.consumer.meshEnable,
   "dubbo.service.shutdown.wait": (v) => v.service.shutdown.wait,
   "dubbo.tri.resolve-fallback-to-default": (v) => v.tri.resolveFallbackToDefault,
+  "dubbo.ssl.server-key-cert-chain-path": (v) => v.ssl.serverKeyCertChainPath,
+  "dubbo.ssl.server-private-key-path": (v) => v.ssl.serverPrivateKeyPath,
+  "dubbo.ssl.server-key-password": (v) => v.ssl.serverKeyPassword,
+  "dubbo.ssl.server-trust-cert-collection-path": (v) => v.ssl.serverTrustCertCollectionPath,
+  "dubbo.ssl.server-permissive": (v) => v.ssl.serverPermissive,
+  "dubbo.ssl.client-key-cert-chain-path": (v) => v.ssl.clientKeyCertChainPath,
+  "dubbo.ssl.client-private-key-path": (v) => v.ssl.clientPrivateKeyPath,
+  "dubbo.ssl.client-key-password": (v) => v.ssl.clientKeyPassword,
+  "dubbo.ssl.client-trust-cert-collection-path": (v) => v.ssl.clientTrustCertCollectionPath,
 };
 
 type Layer = readonly [raw: string, parsed: unknown];
@@ -220,6 +240,51 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["false", false],
     ["true", true],
     ["false", false],
+  ],
+  "dubbo.ssl.server-key-cert-chain-path": [
+    ["/f/server-key-cert-chain-path", "/f/server-key-cert-chain-path"],
+    ["/e/server-key-cert-chain-path", "/e/server-key-cert-chain-path"],
+    ["/c/server-key-cert-chain-path", "/c/server-key-cert-chain-path"],
+  ],
+  "dubbo.ssl.server-private-key-path": [
+    ["/f/server-private-key-path", "/f/server-private-key-path"],
+    ["/e/server-private-key-path", "/e/server-private-key-path"],
+    ["/c/server-private-key-path", "/c/server-private-key-path"],
+  ],
+  "dubbo.ssl.server-key-password": [
+    ["/f/server-key-password", "/f/server-key-password"],
+    ["/e/server-key-password", "/e/server-key-password"],
+    ["/c/server-key-password", "/c/server-key-password"],
+  ],
+  "dubbo.ssl.server-trust-cert-collection-path": [
+    ["/f/server-trust-cert-collection-path", "/f/server-trust-cert-collection-path"],
+    ["/e/server-trust-cert-collection-path", "/e/server-trust-cert-collection-path"],
+    ["/c/server-trust-cert-collection-path", "/c/server-trust-cert-collection-path"],
+  ],
+  "dubbo.ssl.client-key-cert-chain-path": [
+    ["/f/client-key-cert-chain-path", "/f/client-key-cert-chain-path"],
+    ["/e/client-key-cert-chain-path", "/e/client-key-cert-chain-path"],
+    ["/c/client-key-cert-chain-path", "/c/client-key-cert-chain-path"],
+  ],
+  "dubbo.ssl.client-private-key-path": [
+    ["/f/client-private-key-path", "/f/client-private-key-path"],
+    ["/e/client-private-key-path", "/e/client-private-key-path"],
+    ["/c/client-private-key-path", "/c/client-private-key-path"],
+  ],
+  "dubbo.ssl.client-key-password": [
+    ["/f/client-key-password", "/f/client-key-password"],
+    ["/e/client-key-password", "/e/client-key-password"],
+    ["/c/client-key-password", "/c/client-key-password"],
+  ],
+  "dubbo.ssl.client-trust-cert-collection-path": [
+    ["/f/client-trust-cert-collection-path", "/f/client-trust-cert-collection-path"],
+    ["/e/client-trust-cert-collection-path", "/e/client-trust-cert-collection-path"],
+    ["/c/client-trust-cert-collection-path", "/c/client-trust-cert-collection-path"],
+  ],
+  "dubbo.ssl.server-permissive": [
+    ["true", true],
+    ["false", false],
+    ["true", true],
   ],
 };
 
@@ -658,28 +723,58 @@ describe("loadConfig warnings", () => {
 describe("loadConfig describe()", () => {
   it("lists every known key once, then ignored and unknown keys, masking secrets", () => {
     const cwd = tempDir({
-      "dubbo.properties": "dubbo.ssl.server-key-password=hunter2\ndubbo.custom.api-token=abc123\n",
+      "dubbo.properties":
+        "dubbo.ssl.server-key-password=hunter2\ndubbo.ssl.ca-address=istiod:15012\ndubbo.custom.api-token=abc123\n" +
+        "dubbo.ssl.server-private-key-path=/etc/tls/tls.key\n",
     });
     const loaded = loadConfig({ env: {}, cwd });
     const entries = loaded.describe();
     expect(entries.slice(0, SCHEMA_KEYS.length).map((e) => e.key)).toEqual(SCHEMA_KEYS);
+    expect(entries.find((e) => e.key === "dubbo.ssl.server-key-password")?.value).toBe("******");
+    // A path names where a secret is, it is not one.
+    expect(entries.find((e) => e.key === "dubbo.ssl.server-private-key-path")?.value).toBe("/etc/tls/tls.key");
+    expect(loaded.values.ssl.serverKeyPassword).toBe("hunter2");
     expect(entries.slice(SCHEMA_KEYS.length)).toEqual([
       {
-        key: "dubbo.ssl.server-key-password",
-        value: "******",
+        key: "dubbo.ssl.ca-address",
+        value: "istiod:15012",
         source: "file",
-        detail: `ignored: TLS is left to the mesh; ${join(cwd, "dubbo.properties")} line 1`,
+        detail: `ignored: only the server-* and client-* key, certificate and trust files are supported; ${join(cwd, "dubbo.properties")} line 2`,
       },
       {
         key: "dubbo.custom.api-token",
         value: "******",
         source: "file",
-        detail: `unknown key, ignored; ${join(cwd, "dubbo.properties")} line 2`,
+        detail: `unknown key, ignored; ${join(cwd, "dubbo.properties")} line 3`,
       },
     ]);
     expect(JSON.stringify(entries)).not.toContain("hunter2");
     expect(loaded.warnings.join("\n")).not.toContain("hunter2");
     expect(loaded.warnings.join("\n")).not.toContain("abc123");
+  });
+
+  it("reads dubbo.ssl.* from the environment in Dubbo Java's names", () => {
+    const loaded = loadConfig({
+      env: {
+        DUBBO_SSL_SERVER_KEY_CERT_CHAIN_PATH: "/tls/tls.crt",
+        DUBBO_SSL_SERVER_PRIVATE_KEY_PATH: "/tls/tls.key",
+        DUBBO_SSL_SERVER_TRUST_CERT_COLLECTION_PATH: "/tls/ca.crt",
+        DUBBO_SSL_SERVER_PERMISSIVE: "true",
+        DUBBO_SSL_CLIENT_TRUST_CERT_COLLECTION_PATH: "/tls/ca.crt",
+      },
+      cwd: tempDir(),
+    });
+    expect(loaded.values.ssl).toMatchObject({
+      serverKeyCertChainPath: "/tls/tls.crt",
+      serverPrivateKeyPath: "/tls/tls.key",
+      serverTrustCertCollectionPath: "/tls/ca.crt",
+      serverPermissive: true,
+      clientTrustCertCollectionPath: "/tls/ca.crt",
+      clientKeyCertChainPath: undefined,
+    });
+    expect(() => loadConfig({ env: { DUBBO_SSL_SERVER_PERMISSIVE: "yes" }, cwd: tempDir() })).toThrow(
+      /dubbo\.ssl\.server-permissive "yes" from environment DUBBO_SSL_SERVER_PERMISSIVE/,
+    );
   });
 
   it("formats lists comma-joined and returns fresh copies", () => {

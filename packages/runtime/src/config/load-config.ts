@@ -116,6 +116,17 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     },
     service: { shutdown: { wait: get("dubbo.service.shutdown.wait") } },
     tri: { resolveFallbackToDefault: get("dubbo.tri.resolve-fallback-to-default") },
+    ssl: {
+      serverKeyCertChainPath: get("dubbo.ssl.server-key-cert-chain-path"),
+      serverPrivateKeyPath: get("dubbo.ssl.server-private-key-path"),
+      serverKeyPassword: get("dubbo.ssl.server-key-password"),
+      serverTrustCertCollectionPath: get("dubbo.ssl.server-trust-cert-collection-path"),
+      serverPermissive: get("dubbo.ssl.server-permissive"),
+      clientKeyCertChainPath: get("dubbo.ssl.client-key-cert-chain-path"),
+      clientPrivateKeyPath: get("dubbo.ssl.client-private-key-path"),
+      clientKeyPassword: get("dubbo.ssl.client-key-password"),
+      clientTrustCertCollectionPath: get("dubbo.ssl.client-trust-cert-collection-path"),
+    },
   });
 
   const entries = describeEntries(resolved, extras);

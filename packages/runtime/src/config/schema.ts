@@ -67,6 +67,15 @@ export const SCHEMA = {
   "dubbo.consumer.loadbalance": key(enumValue(["round_robin", "least_request"]), "round_robin"),
   "dubbo.service.shutdown.wait": key(durationValue, 10_000),
   "dubbo.tri.resolve-fallback-to-default": key(booleanValue, true),
+  "dubbo.ssl.server-key-cert-chain-path": optional(textValue, "not set: the protocol port is cleartext"),
+  "dubbo.ssl.server-private-key-path": optional(textValue, "not set"),
+  "dubbo.ssl.server-key-password": optional(textValue, "not set: the key is not encrypted"),
+  "dubbo.ssl.server-trust-cert-collection-path": optional(textValue, "not set: no client certificate is asked for"),
+  "dubbo.ssl.server-permissive": key(booleanValue, false, "false = the TLS port refuses cleartext"),
+  "dubbo.ssl.client-key-cert-chain-path": optional(textValue, "not set: no client certificate"),
+  "dubbo.ssl.client-private-key-path": optional(textValue, "not set"),
+  "dubbo.ssl.client-key-password": optional(textValue, "not set: the key is not encrypted"),
+  "dubbo.ssl.client-trust-cert-collection-path": optional(textValue, "not set: calls are cleartext"),
 } as const satisfies Record<string, KeyDefinition<unknown>>;
 
 /** A supported canonical key. */
@@ -142,7 +151,7 @@ export const IGNORED_PREFIXES: Readonly<Record<string, string>> = {
   "dubbo.metrics.": "metrics are served by the QOS metrics command",
   "dubbo.monitor.": "metrics are served by the QOS metrics command",
   "dubbo.tracing.": "tracing is not supported",
-  "dubbo.ssl.": "TLS is left to the mesh",
+  "dubbo.ssl.": "only the server-* and client-* key, certificate and trust files are supported",
   "dubbo.scan.": "services are registered in code",
   "dubbo.module.": "dubbo-mesh has one module per application",
   "dubbo.config.": "Spring binding options do not apply",

@@ -83,6 +83,23 @@ export interface DubboConfig {
     /** `dubbo.tri.resolve-fallback-to-default`, default true: fall back to the service without version/group. */
     readonly resolveFallbackToDefault: boolean;
   };
+  /**
+   * `dubbo.ssl.*`, as Dubbo Java's `SslConfig`: files (PEM paths) of the provider's TLS (`server-*`: a certificate
+   * chain and key make the protocol port TLS; a trust collection requires client certificates, mTLS) and of the
+   * consumer's (`client-*`: a trust collection or a key pair makes calls TLS; a key pair is the client certificate).
+   */
+  readonly ssl: {
+    readonly serverKeyCertChainPath: string | undefined;
+    readonly serverPrivateKeyPath: string | undefined;
+    readonly serverKeyPassword: string | undefined;
+    readonly serverTrustCertCollectionPath: string | undefined;
+    /** `dubbo.ssl.server-permissive`, default false: also accept cleartext on the TLS port (migrations). */
+    readonly serverPermissive: boolean;
+    readonly clientKeyCertChainPath: string | undefined;
+    readonly clientPrivateKeyPath: string | undefined;
+    readonly clientKeyPassword: string | undefined;
+    readonly clientTrustCertCollectionPath: string | undefined;
+  };
 }
 
 /**
