@@ -168,7 +168,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     async start() {
       if (server) throw new Error("the provider is already started");
       // TLS files first: a bad one stops start-up before anything listens (a TlsFileError naming key, file, problem).
-      const front = transportFront(options.tls, logger);
+      const front = transportFront(options.tls, logger, h1Timeouts.headersTimeout || 10_000);
       if (options.health ?? true) {
         table.add(serviceKey(health.Health.typeName), {
           desc: health.Health,
@@ -328,6 +328,7 @@ function http1Timeouts(options: ProviderOptions): Http1Timeouts {
 function transportFront(
   tlsOptions: ServerTlsOptions | undefined,
   logger: Logger,
+  handshakeTimeoutMs: number,
 ): ConnectionFront & { material?: ReturnType<typeof loadTlsMaterial> } {
   const refusals = new RefusalLog(logger);
   if (!tlsOptions || (tlsOptions.keyCertChainPath === undefined && tlsOptions.privateKeyPath === undefined)) {
@@ -340,5 +341,10 @@ function transportFront(
     return { refusals };
   }
   const material = loadTlsMaterial("server", tlsOptions);
-  return { tls: createTlsServer(material, refusals), permissive: tlsOptions.permissive ?? false, refusals, material };
+  return {
+    tls: createTlsServer(material, refusals, handshakeTimeoutMs),
+    permissive: tlsOptions.permissive ?? false,
+    refusals,
+    material,
+  };
 }

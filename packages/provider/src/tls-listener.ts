@@ -20,14 +20,17 @@ export interface ConnectionFront {
  * Creates the TLS server of the protocol port from checked material: ALPN h2 and http/1.1, TLS 1.2 or newer, and —
  * when the material has a trust collection — a client certificate required and verified against it (mTLS). Failed
  * handshakes (a client that does not trust us, no or a wrong client certificate, garbage) are logged and the socket
- * closed; nothing else is affected. The caller routes each secure connection by its ALPN protocol.
+ * closed; nothing else is affected; a handshake not done within `handshakeTimeoutMs` (the headers limit) is dropped.
+ * The caller routes each secure connection by its ALPN protocol.
  */
-export function createTlsServer(material: TlsMaterial, log: RefusalLog): tls.Server {
+export function createTlsServer(material: TlsMaterial, log: RefusalLog, handshakeTimeoutMs: number): tls.Server {
   const mutual = material.ca !== undefined;
   const server = tls.createServer({
     ...serverContextOptions(material),
     ALPNProtocols: serverAlpnProtocols,
     minVersion: "TLSv1.2",
+    // A client that starts a handshake and stalls is dropped as one that sends no headers would be.
+    handshakeTimeout: handshakeTimeoutMs,
     requestCert: mutual,
     rejectUnauthorized: mutual,
   });
