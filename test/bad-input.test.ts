@@ -233,7 +233,7 @@ describe("bad input to the provider", () => {
       body: Buffer.from('{"name":'),
       http: 400,
       status: 3,
-      message: /cannot decode message greet\.v1\.GreetRequest from JSON/,
+      message: /^malformed JSON request body of greet\.v1\.GreeterService\/Greet: /,
     },
     {
       // protobuf's JSON mapping requires UTF-8: 0xff 0xfe would otherwise reach the handler as U+FFFD U+FFFD.

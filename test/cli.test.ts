@@ -40,6 +40,9 @@ async function cli(args: string[], options: { input?: string; env?: Record<strin
   return { code, stdout, stderr };
 }
 
+/** The Java interface of Dubbo's samples, served here by a plain object. */
+const GREETINGS = "org.apache.dubbo.samples.api.GreetingsService";
+
 /** The pretty-printed JSON documents `invoke` prints, one per reply. */
 function replies(stdout: string): unknown[] {
   const text = stdout.trim();
@@ -72,6 +75,11 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
           }),
         },
         { group: "probe" },
+      );
+      p.genericService(
+        GREETINGS,
+        { sayHi: (name: string) => `hi, ${name}` },
+        { version: "1.0.0", parameterCounts: { sayHi: 1 } },
       );
     });
   });
@@ -164,6 +172,30 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
     expect(stream.stderr).toMatch(/--http1.*unary and server-streaming.*GreetBidi/);
   });
 
+  it("--generic calls an interface service with a JSON array of arguments, without reflection", async () => {
+    const run = await cli([
+      "invoke",
+      provider.target,
+      `${GREETINGS}/sayHi`,
+      '["Dubbo"]',
+      "--generic",
+      "--version",
+      "1.0.0",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toBe("hi, Dubbo");
+    const wrongCount = await cli(["invoke", provider.target, `${GREETINGS}/sayHi`, '["a","b"]', "--generic"]);
+    expect(wrongCount.code).toBe(13);
+    expect(JSON.parse(wrongCount.stderr)).toEqual({
+      code: "InvalidArgument",
+      message: `${GREETINGS}/sayHi takes 1 argument(s), got 2`,
+    });
+    const notArray = await cli(["invoke", provider.target, `${GREETINGS}/sayHi`, '{"name":"x"}', "--generic"]);
+    expect(notArray.code).toBe(2);
+    expect(notArray.stderr).toMatch(/JSON array/);
+  });
+
   it("a failed call prints {code, message} on stderr and exits 10 + the gRPC code", async () => {
     const run = await cli(["invoke", provider.target, GREET, '{"name":"error:5:no such greeting"}']);
     expect(run.code).toBe(15);
@@ -190,6 +222,7 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
       "greet.v1.GreeterService",
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
+      GREETINGS, // a generic (interface) service is described through reflection too
     ]);
     const methods = await cli(["invoke", provider.target, "greet.v1.GreeterService"]);
     expect(methods.stdout).toContain("greet.v1.GreeterService/GreetBidi (bidi streaming)");
@@ -341,7 +374,7 @@ describe("dubbo-mesh qos against a real QOS port", () => {
 
 describe("dubbo-mesh command line", () => {
   const flags: Record<string, string[]> = {
-    invoke: ["--version", "--group", "--metadata", "--timeout", "--http1"],
+    invoke: ["--version", "--group", "--metadata", "--timeout", "--http1", "--generic"],
     health: ["--timeout"],
     qos: ["--qos", "--timeout"],
     manifests: ["--app", "--image", "--namespace", "--replicas", "--istio"],

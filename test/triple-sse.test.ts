@@ -5,6 +5,7 @@ import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { curlStream, sseEvents } from "./support/curl-stream.js";
+import { connectH2, grpcFrame, grpcMessages, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 // Triple server streaming over HTTP/1.1 as Server-Sent Events (Dubbo Java 3.3's Http1SseServerChannelObserver):
@@ -260,3 +261,26 @@ describe.each([
     });
   },
 );
+
+describe("a Triple stream in dubbo-js 3.0's framing (Connect streaming) ending in an error", () => {
+  it("the end-of-stream message carries Connect's code name and the numeric status dubbo-js reads", async () => {
+    const session = await connectH2(provider.url);
+    try {
+      const r = await h2Request(session, {
+        path: STREAM,
+        headers: { "content-type": "application/connect+json" },
+        body: grpcFrame(Buffer.from('{"name":"fail-after:1"}')),
+      });
+      expect(r.status).toBe(200);
+      // Connect envelopes have gRPC's 5-byte prefix; flag 2 marks the end-of-stream message.
+      const envelopes = grpcMessages(r.body);
+      expect(JSON.parse(envelopes[0]?.toString() ?? "")).toEqual({ greeting: "#1" });
+      expect(r.body[5 + (envelopes[0]?.length ?? 0)]).toBe(2);
+      expect(JSON.parse(envelopes[1]?.toString() ?? "")).toEqual({
+        error: { code: "not_found", status: 5, message: "the rest is gone" },
+      });
+    } finally {
+      session.close();
+    }
+  });
+});

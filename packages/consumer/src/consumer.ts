@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
-import { health } from "@dubbo-mesh/protocol";
+import { checkInterfaceName, health } from "@dubbo-mesh/protocol";
 import { defaultBackoff } from "./backoff.js";
 import { BalancerRegistry } from "./balancing/balancer-registry.js";
 import type { Cluster } from "./balancing/cluster.js";
@@ -15,6 +15,7 @@ import { cancelStreamsOnReturn } from "./cancel-on-return.js";
 import { createClientTransport } from "./client-transport.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
+import { createGenericClient, type GenericClient } from "./generic-client.js";
 import { tripleHeaders } from "./headers-interceptor.js";
 import { idempotencyOf } from "./idempotency.js";
 import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./options.js";
@@ -30,6 +31,18 @@ export interface Consumer {
    * address (`url` or `providedBy`), breaks mesh mode's rules or names an unknown balancer.
    */
   reference<T extends DescService>(service: T, options: ReferenceOptions): Client<T>;
+  /**
+   * Creates a client of a Dubbo interface service that has no .proto (a Java interface such as
+   * `org.apache.dubbo.samples.api.GreetingsService`), called as Dubbo documents: Triple HTTP, `POST
+   * /<interface>/<method>`, `application/json`, a JSON array of the arguments; version and group as Triple headers.
+   * The options are a reference's (`url` or `providedBy`, `version`, `group`, `timeout`, `httpVersion`...); the
+   * protocol is always Triple with JSON. Throws for a bad interface name or address.
+   *
+   * @example
+   * const greetings = consumer.generic("org.apache.dubbo.samples.api.GreetingsService", { url, version: "1.0.0" });
+   * await greetings.invoke("sayHi", ["Dubbo"]); // "hi, Dubbo"
+   */
+  generic(interfaceName: string, options: Omit<ReferenceOptions, "protocol" | "json">): GenericClient;
   /**
    * The endpoints of a client's target as they are now: address, `:authority`, health, whether in rotation, calls
    * in flight, calls sent, failures, ejections. A single address (mesh mode) is one endpoint. Throws for an object
@@ -82,45 +95,62 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
   });
   const clusterOf = new WeakMap<object, Cluster>();
   let closed = false;
+  /** The call path of one reference to `typeName` (its transport) and the cluster of its target. */
+  const open = (
+    typeName: string,
+    ref: ReferenceOptions,
+    healthName: (target: ReferenceTarget) => string | undefined,
+  ): { transport: ReturnType<typeof createClientTransport>; cluster: Cluster } => {
+    if (closed) throw new Error(`reference to ${typeName}: the consumer is closed`);
+    checkCount(`timeout of the reference to ${typeName}`, ref.timeout);
+    checkCount(`retries of the reference to ${typeName}`, ref.retries);
+    const target = referenceTarget(typeName, ref, context);
+    let cluster: Cluster;
+    try {
+      cluster = clusters.get(target, {
+        loadBalancer: ref.loadBalancer ?? options.loadBalancer ?? "round_robin",
+        healthServiceName: healthName(target),
+      });
+    } catch (e) {
+      throw new Error(`reference to ${typeName}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const timeout = ref.timeout ?? options.timeout ?? 1000;
+    const defaultTimeoutMs = timeout > 0 ? timeout : undefined;
+    const wire: ProtocolTransportOptions = {
+      protocol: ref.protocol ?? "grpc",
+      httpVersion: ref.httpVersion ?? "1.1",
+      readMaxBytes: ref.readMaxBytes ?? 4 * 1024 * 1024,
+      interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
+      headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
+      fastLane: ref.fastLane ?? true,
+    };
+    // One wire transport per endpoint of this reference, made when the endpoint is first picked.
+    const wires = new WeakMap<Endpoint, CallTransport>();
+    const wireOf = (endpoint: Endpoint) => {
+      const transport = wires.get(endpoint) ?? createProtocolTransport(endpoint.connection, wire);
+      wires.set(endpoint, transport);
+      return transport;
+    };
+    const retrying = createRetryingTransport(createPickingTransport(cluster, wireOf), {
+      retries: ref.retries ?? options.retries ?? 2,
+      isIdempotent: idempotencyOf(ref.idempotent),
+      backoff,
+    });
+    const transport = createClientTransport(retrying, { defaultTimeoutMs, codec: ref.json ? "json" : "proto" });
+    return { transport, cluster };
+  };
   return {
     reference(service, ref) {
-      if (closed) throw new Error(`reference to ${service.typeName}: the consumer is closed`);
-      checkCount(`timeout of the reference to ${service.typeName}`, ref.timeout);
-      checkCount(`retries of the reference to ${service.typeName}`, ref.retries);
-      const target = referenceTarget(service.typeName, ref, context);
-      let cluster: Cluster;
-      try {
-        cluster = clusters.get(target, {
-          loadBalancer: ref.loadBalancer ?? options.loadBalancer ?? "round_robin",
-          healthServiceName: healthServiceName(service, ref, target),
-        });
-      } catch (e) {
-        throw new Error(`reference to ${service.typeName}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      const timeout = ref.timeout ?? options.timeout ?? 1000;
-      const defaultTimeoutMs = timeout > 0 ? timeout : undefined;
-      const wire: ProtocolTransportOptions = {
-        protocol: ref.protocol ?? "grpc",
-        httpVersion: ref.httpVersion ?? "1.1",
-        readMaxBytes: ref.readMaxBytes ?? 4 * 1024 * 1024,
-        interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
-        headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
-        fastLane: ref.fastLane ?? true,
-      };
-      // One wire transport per endpoint of this reference, made when the endpoint is first picked.
-      const wires = new WeakMap<Endpoint, CallTransport>();
-      const wireOf = (endpoint: Endpoint) => {
-        const transport = wires.get(endpoint) ?? createProtocolTransport(endpoint.connection, wire);
-        wires.set(endpoint, transport);
-        return transport;
-      };
-      const retrying = createRetryingTransport(createPickingTransport(cluster, wireOf), {
-        retries: ref.retries ?? options.retries ?? 2,
-        isIdempotent: idempotencyOf(ref.idempotent),
-        backoff,
-      });
-      const transport = createClientTransport(retrying, { defaultTimeoutMs, codec: ref.json ? "json" : "proto" });
+      const { transport, cluster } = open(service.typeName, ref, healthServiceName(service, ref));
       const client = cancelStreamsOnReturn(createClient(service, transport), service);
+      clusterOf.set(client, cluster);
+      return client;
+    },
+    generic(interfaceName, ref) {
+      checkInterfaceName(interfaceName);
+      const generic = { ...ref, protocol: "triple" as const, json: true };
+      const { transport, cluster } = open(interfaceName, generic, healthServiceNameOf(interfaceName, generic));
+      const client = createGenericClient(interfaceName, transport);
       clusterOf.set(client, cluster);
       return client;
     },
@@ -138,9 +168,16 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
 }
 
 /** The service name a reference's endpoints are health-watched for, or undefined for no health checking. */
-function healthServiceName(service: DescService, ref: ReferenceOptions, target: ReferenceTarget): string | undefined {
-  const check = ref.healthCheck ?? target.kind !== "single";
-  if (check === false) return undefined;
-  if (check !== true) return check.serviceName;
-  return service.typeName === health.Health.typeName ? "" : service.typeName;
+function healthServiceName(service: DescService, ref: ReferenceOptions) {
+  return healthServiceNameOf(service.typeName === health.Health.typeName ? "" : service.typeName, ref);
+}
+
+/** The same for a service known by name (`""` for the server as a whole). */
+function healthServiceNameOf(name: string, ref: ReferenceOptions) {
+  return (target: ReferenceTarget): string | undefined => {
+    const check = ref.healthCheck ?? target.kind !== "single";
+    if (check === false) return undefined;
+    if (check !== true) return check.serviceName;
+    return name;
+  };
 }

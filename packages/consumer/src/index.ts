@@ -24,6 +24,7 @@ export type { Attempt, Progress } from "./call.js";
 export { type ClassifiedFailure, classifyFailure, type Delivery } from "./classify-failure.js";
 export { type Consumer, createConsumer } from "./consumer.js";
 export { createDnsLookup, type DnsOptions, HostResolutionError } from "./dns-lookup.js";
+export type { GenericCallOptions, GenericClient } from "./generic-client.js";
 export { type IdempotentOption, idempotencyOf } from "./idempotency.js";
 export {
   defaultClusterDomain,

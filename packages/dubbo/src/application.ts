@@ -1,8 +1,14 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client, ServiceImpl } from "@connectrpc/connect";
-import type { Consumer, ReferenceOptions } from "@dubbo-mesh/consumer";
+import type { Consumer, GenericClient, ReferenceOptions } from "@dubbo-mesh/consumer";
 import { health } from "@dubbo-mesh/protocol";
-import { createProvider, type Provider, type ProviderOptions } from "@dubbo-mesh/provider";
+import {
+  createProvider,
+  type GenericServiceOptions,
+  genericServiceOf,
+  type Provider,
+  type ProviderOptions,
+} from "@dubbo-mesh/provider";
 import type { QosServer } from "@dubbo-mesh/qos";
 import {
   type ConfigInput,
@@ -63,10 +69,26 @@ export interface DubboApplication {
     impl: Partial<ServiceImpl<T>>,
     options?: { version?: string; group?: string },
   ): this;
+  /**
+   * Registers a plain object (a class instance) as a Dubbo interface service without a .proto, called as Dubbo Java
+   * documents (`POST /<interfaceName>/<method>`, a JSON array of the arguments); see `genericServiceOf`.
+   *
+   * @example
+   * app.genericService("org.apache.dubbo.samples.api.GreetingsService", new GreetingsServiceImpl(), { version: "1.0.0" });
+   */
+  genericService(interfaceName: string, impl: object, options?: GenericServiceOptions): this;
   /** Constructs a class and fills each `@DubboReference` member with a client. */
   consume<C extends object>(cls: new () => C, overrides?: ConsumeOverrides): C;
   /** A client of a service without decorators — the call `consume` makes for each reference. */
   reference<T extends DescService>(desc: T, options?: DubboReferenceOptions): Client<T>;
+  /**
+   * A client of a Dubbo interface service without a .proto (see `Consumer.generic`), with the application's consumer
+   * settings (timeout, retries, mesh addressing).
+   *
+   * @example
+   * await app.generic("org.apache.dubbo.samples.api.GreetingsService", { providedBy: "greetings" }).invoke("sayHi", ["Dubbo"]);
+   */
+  generic(interfaceName: string, options?: Omit<DubboReferenceOptions, "lazy" | "protocol" | "json">): GenericClient;
   /** Adds a liveness, readiness or startup check to the probes on the QOS port. */
   addCheck(kind: ProbeKind, name: string, check: ProbeCheckFn, options?: ProbeCheckOptions): this;
   /** Serves, opens the QOS port, connects non-lazy references, then marks the application started. */
@@ -156,6 +178,10 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       lifecycle.addService(desc.typeName);
       return app;
     },
+    genericService(interfaceName, impl, { parameterCounts, ...serviceOptions } = {}) {
+      const generic = genericServiceOf(interfaceName, impl, { parameterCounts });
+      return app.service(generic.desc, generic.impl, serviceOptions);
+    },
     consume(cls, overrides = {}) {
       const instance = new cls();
       const refs = referenceMetadataOf(instance);
@@ -185,6 +211,11 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
         if (lifecycle.state === "starting") eager.push(ref);
         else void connectNow(ref);
       }
+      return client;
+    },
+    generic(interfaceName, refOptions = {}) {
+      const client = getConsumer().generic(interfaceName, refOptions as ReferenceOptions);
+      referenced.push({ service: interfaceName, address: refOptions.url ?? refOptions.providedBy });
       return client;
     },
     addCheck(kind, name, check, checkOptions) {

@@ -4,7 +4,14 @@
  */
 export type { Client, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 export { Code, ConnectError } from "@dubbo-mesh/protocol";
-export { type CallInfo, callInfo, createProvider } from "@dubbo-mesh/provider";
+export {
+  attachmentsOf,
+  type CallInfo,
+  callInfo,
+  createProvider,
+  type GenericServiceOptions,
+  setResponseAttachments,
+} from "@dubbo-mesh/provider";
 export {
   ConfigError,
   DubboReference,

@@ -10,13 +10,32 @@ export { headersFromNode } from "./protocol-grpc/headers.js";
 /** The gRPC wire (headers, content types, envelopes, compression, timeouts, status, reset codes, codecs). */
 export * as grpc from "./protocol-grpc/index.js";
 export {
+  type AttachmentValue,
+  attachmentsFromHeaders,
+  attachmentsToHeaders,
+  isReservedHeader,
+} from "./protocol-triple/attachments.js";
+export {
   contentTypeJson,
   contentTypeProto,
   parseContentType as parseTripleContentType,
 } from "./protocol-triple/content-type.js";
-export { codeToString, errorFromJsonBytes, errorToJsonBytes } from "./protocol-triple/error-json.js";
+export { withNumericEndStreamStatus } from "./protocol-triple/end-stream.js";
+export {
+  codeFromString,
+  codeToString,
+  errorFromJsonBytes,
+  errorToJsonBytes,
+} from "./protocol-triple/error-json.js";
+export {
+  checkInterfaceName,
+  createGenericService,
+  type GenericMethod,
+  genericMethod,
+} from "./protocol-triple/generic-service.js";
 export { createHandlerFactory as createTripleHandlerFactory } from "./protocol-triple/handler-factory.js";
 export * from "./protocol-triple/headers.js";
 export { codeFromHttpStatus, codeToHttpStatus } from "./protocol-triple/http-status.js";
 export { parseTimeout as parseTripleTimeout } from "./protocol-triple/parse-timeout.js";
+export { contentTypeEventStream } from "./protocol-triple/sse.js";
 export { createTransport as createTripleTransport, type TripleTransportOptions } from "./protocol-triple/transport.js";

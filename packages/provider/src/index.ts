@@ -4,7 +4,13 @@
  */
 
 export type { PeerIdentity, PrincipalRule } from "@dubbo-mesh/runtime";
+export { attachmentsOf, setResponseAttachments } from "./attachments.js";
 export { type CallInfo, callInfo } from "./call-info.js";
+export {
+  type GenericRegistration,
+  type GenericServiceOptions,
+  genericServiceOf,
+} from "./generic-service.js";
 export { createHealthService } from "./health-service.js";
 export { metricsInterceptor } from "./metrics-interceptor.js";
 export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";

@@ -23,6 +23,7 @@ import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
 import { createGrpcLane } from "./fast-lane/grpc-lane.js";
 import type { NodeListener } from "./general-path.js";
+import { type GenericServiceOptions, genericServiceOf } from "./generic-service.js";
 import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
@@ -112,6 +113,15 @@ export interface ServiceOptions {
 export interface Provider {
   /** Registers an implementation of a service under a version and group. Allowed before `start` only. */
   service<T extends DescService>(desc: T, impl: Partial<ServiceImpl<T>>, options?: ServiceOptions): this;
+  /**
+   * Registers a plain object (a class instance) as a Dubbo interface service without a .proto, callable as Dubbo
+   * Java documents: `POST /<interfaceName>/<method>`, `application/json`, a JSON array of the arguments
+   * (see `genericServiceOf`). Allowed before `start` only.
+   *
+   * @example
+   * provider.genericService("org.apache.dubbo.samples.api.GreetingsService", new GreetingsServiceImpl(), { version: "1.0.0" });
+   */
+  genericService(interfaceName: string, impl: object, options?: GenericServiceOptions): this;
   /** Listens on the port and serves every registered service; resolves with the bound address. */
   start(): Promise<{ host: string; port: number }>;
   /**
@@ -164,6 +174,10 @@ export function createProvider(options: ProviderOptions = {}): Provider {
       });
       lifecycle.addService(desc.typeName);
       return provider;
+    },
+    genericService(interfaceName, impl, { parameterCounts, ...serviceOptions } = {}) {
+      const generic = genericServiceOf(interfaceName, impl, { parameterCounts });
+      return provider.service(generic.desc, generic.impl, serviceOptions);
     },
     async start() {
       if (server) throw new Error("the provider is already started");

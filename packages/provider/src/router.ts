@@ -9,7 +9,12 @@ import { createHandlerFactory as createConnectHandlerFactory } from "@connectrpc
 import { createHandlerFactory as createGrpcHandlerFactory } from "@connectrpc/connect/protocol-grpc";
 import { createHandlerFactory as createGrpcWebHandlerFactory } from "@connectrpc/connect/protocol-grpc-web";
 import { compressionGzip } from "@connectrpc/connect-node";
-import { createTripleHandlerFactory, headerContentType, parseTripleContentType } from "@dubbo-mesh/protocol";
+import {
+  createTripleHandlerFactory,
+  headerContentType,
+  parseTripleContentType,
+  withNumericEndStreamStatus,
+} from "@dubbo-mesh/protocol";
 import type { ServiceTable } from "@dubbo-mesh/runtime";
 import { createDispatchGate, createDispatchingSpec, type Registration } from "./dispatch.js";
 
@@ -46,7 +51,7 @@ export function createRoutes(table: ServiceTable<Registration>, options: RouterO
     createGrpcHandlerFactory(handlerOptions),
     createGrpcWebHandlerFactory(handlerOptions),
     triple,
-    createConnectHandlerFactory(handlerOptions),
+    withNumericEndStreamStatus(createConnectHandlerFactory(handlerOptions)),
   ];
   const descs = new Map<string, DescService>();
   for (const { value } of table.entries()) descs.set(value.desc.typeName, value.desc);

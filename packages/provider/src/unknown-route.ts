@@ -1,6 +1,15 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeToHttpStatus, errorToJsonBytes, grpc, parseTripleContentType } from "@dubbo-mesh/protocol";
+import {
+  codeToHttpStatus,
+  contentTypeJson,
+  errorToJsonBytes,
+  grpc,
+  headerContentLength,
+  headerContentType,
+  headerExceptionCode,
+  parseTripleContentType,
+} from "@dubbo-mesh/protocol";
 import { type NodeResponse, writeHead } from "./node-types.js";
 
 /**
@@ -32,8 +41,9 @@ export function respondUnknownRoute(
   if (parseTripleContentType(contentType)) {
     const body = errorToJsonBytes(error);
     writeHead(res, codeToHttpStatus(error.code), {
-      "content-type": "application/json",
-      "content-length": String(body.byteLength),
+      [headerContentType]: contentTypeJson,
+      [headerContentLength]: String(body.byteLength),
+      [headerExceptionCode]: String(error.code),
     });
     res.end(body);
     return;

@@ -50,6 +50,12 @@ export const invokeCommand: Command = {
         "Call over Triple HTTP on HTTP/1.1 instead of gRPC: unary methods, and server-streaming ones as Server-Sent " +
         "Events (reflection still uses gRPC).",
     },
+    generic: {
+      type: "boolean",
+      description:
+        "Generic call of a Dubbo interface service without a .proto or reflection: <Interface/method> and the " +
+        "arguments as a JSON array (default []), sent as Triple HTTP application/json; prints the return value.",
+    },
     "emit-defaults": { type: "boolean", description: "Print fields that have their default value too." },
   },
   examples: [
@@ -58,6 +64,7 @@ export const invokeCommand: Command = {
     `dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService/GreetStream '{"name":"carol"}' --metadata x-user=me`,
     `dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService/GreetBidi '[{"name":"a"},{"name":"b"}]'`,
     `echo '{"name":"dave"}' | dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService/Greet - --http1`,
+    `dubbo-mesh invoke 127.0.0.1:50052 org.apache.dubbo.samples.api.GreetingsService/sayHi '["Dubbo"]' --generic`,
     "dubbo-mesh invoke 127.0.0.1:50052                # list services",
     "dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService   # list methods",
   ],

@@ -30,6 +30,9 @@ export async function runInvoke(args: ParsedArgs, io: Io, defaultTimeoutMs: numb
   const timeoutMs = millisecondsFlag(args, "timeout", defaultTimeoutMs);
   const headers = metadataFlag(args);
   const http1 = booleanFlag(args, "http1");
+  if (booleanFlag(args, "generic")) {
+    return (await import("./run-generic.js")).runGeneric(args, io, url, methodArg, jsonArg, timeoutMs);
+  }
   const json = parseJsonArgument(jsonArg === "-" ? await io.readStdin() : jsonArg);
   const consumer = createConsumer({ application: "dubbo-mesh-cli", timeout: timeoutMs });
   try {

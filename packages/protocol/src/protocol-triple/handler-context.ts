@@ -1,9 +1,10 @@
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext, type MethodImplSpec } from "@connectrpc/connect";
 import {
   type Compression,
   compressionNegotiate,
   createAsyncIterable,
+  type MethodSerializationLookup,
   mergeNonProtocolHeaders,
   readAllBytes,
   type UniversalHandlerOptions,
@@ -90,6 +91,31 @@ export async function readRequestBody(
     bytes = new TextEncoder().encode(JSON.stringify(body));
   }
   return compression ? compression.decompress(bytes, readMaxBytes) : bytes;
+}
+
+/**
+ * Decodes the request message, naming the method and the body's format when the body is not one: a malformed JSON
+ * body is INVALID_ARGUMENT "malformed JSON request body of greet.v1.GreeterService/Greet: …" (the code is connect's:
+ * INTERNAL for bytes that are not protobuf, as gRPC servers answer).
+ */
+export function parseRequest<I extends DescMessage, O extends DescMessage>(
+  serialization: MethodSerializationLookup<I, O>,
+  binary: boolean,
+  bytes: Uint8Array,
+  method: DescMethod,
+): MessageShape<I> {
+  try {
+    return serialization.getI(binary).parse(bytes);
+  } catch (e) {
+    const detail = (e instanceof ConnectError ? e.rawMessage : String(e)).replace(
+      /^cannot decode message \S+ from \S+: /,
+      "",
+    );
+    throw new ConnectError(
+      `malformed ${binary ? "protobuf" : "JSON"} request body of ${methodName(method)}: ${detail}`,
+      e instanceof ConnectError ? e.code : Code.InvalidArgument,
+    );
+  }
 }
 
 /**

@@ -15,7 +15,14 @@ import {
 } from "@connectrpc/connect/protocol";
 import { contentTypeJson, contentTypeProto, contentTypeRegExp, parseContentType } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
-import { createTripleCall, errorResponse, methodName, protocolName, readRequestBody } from "./handler-context.js";
+import {
+  createTripleCall,
+  errorResponse,
+  methodName,
+  parseRequest,
+  protocolName,
+  readRequestBody,
+} from "./handler-context.js";
 import { headerContentEncoding, headerContentLength, headerContentType } from "./headers.js";
 import { codeToHttpStatus } from "./http-status.js";
 import { assertJsonUtf8 } from "./json-utf8.js";
@@ -72,7 +79,7 @@ function createUnaryHandler(opt: UniversalHandlerOptions, spec: MethodImplSpec &
       if (timeoutError) throw timeoutError;
       const reqBytes = await readRequestBody(req, opt.readMaxBytes, compression.request);
       if (!type.binary) assertJsonUtf8(reqBytes, spec.method.input);
-      const input = serialization.getI(type.binary).parse(reqBytes);
+      const input = parseRequest(serialization, type.binary, reqBytes, spec.method);
       const output = await invokeUnaryImplementation(spec, context, input, opt.interceptors);
       body = serialization.getO(type.binary).serialize(output);
     } catch (e) {

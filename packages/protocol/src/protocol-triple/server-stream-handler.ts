@@ -10,7 +10,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { parseContentType } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
-import { createTripleCall, errorResponse, readRequestBody, toConnectError } from "./handler-context.js";
+import { createTripleCall, errorResponse, parseRequest, readRequestBody, toConnectError } from "./handler-context.js";
 import { headerCacheControl, headerContentType } from "./headers.js";
 import { assertJsonUtf8 } from "./json-utf8.js";
 import { contentTypeEventStream, encodeSseEvent, sseErrorEvent } from "./sse.js";
@@ -42,7 +42,7 @@ export function createServerStreamHandler(
       if (timeoutError) throw timeoutError;
       const reqBytes = await readRequestBody(req, opt.readMaxBytes, compression.request);
       if (!type.binary) assertJsonUtf8(reqBytes, spec.method.input);
-      const input = serialization.getI(type.binary).parse(reqBytes);
+      const input = parseRequest(serialization, type.binary, reqBytes, spec.method);
       const invoke = transformInvokeImplementation(spec, context, opt.interceptors);
       outputs = invoke(createAsyncIterable([input]))[Symbol.asyncIterator]();
       first = await untilAborted(outputs.next(), signal);
