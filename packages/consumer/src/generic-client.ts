@@ -61,7 +61,7 @@ export function createGenericClient(interfaceName: string, transport: Transport)
       );
       if (options.onAttachments) {
         const metadata = new Headers(res.header);
-        res.trailer.forEach((value, key) => metadata.append(key, value));
+        for (const [key, value] of res.trailer) metadata.append(key, value);
         options.onAttachments(attachmentsFromHeaders(metadata));
       }
       return toJson(ValueSchema, res.message);
