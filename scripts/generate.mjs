@@ -11,12 +11,13 @@ const buf = join(repo, "node_modules", ".bin", "buf");
 const plugin = join(repo, "node_modules", ".bin", "protoc-gen-es");
 
 /** Each target: the proto folder to generate and where its code is committed. */
+// google/api (the HTTP rule option) goes to both: the protocol package reads rules, the sample's code imports them.
 const targets = [
-  { path: "proto/grpc", out: "packages/protocol/src/gen" },
-  { path: "proto/greet", out: "samples/greeter/src/gen" },
+  { paths: ["proto/grpc", "proto/google"], out: "packages/protocol/src/gen" },
+  { paths: ["proto/greet", "proto/google"], out: "samples/greeter/src/gen" },
 ];
 
-for (const { path, out } of targets) {
+for (const { paths, out } of targets) {
   const dir = join(outRoot, out);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -24,5 +25,8 @@ for (const { path, out } of targets) {
     version: "v2",
     plugins: [{ local: plugin, out: dir, opt: ["target=ts", "import_extension=js"] }],
   });
-  execFileSync(buf, ["generate", "--template", template, "--path", path], { cwd: repo, stdio: "inherit" });
+  execFileSync(buf, ["generate", "--template", template, ...paths.flatMap((p) => ["--path", p])], {
+    cwd: repo,
+    stdio: "inherit",
+  });
 }

@@ -3,6 +3,8 @@
  * content types, timeouts, status mapping and error bodies live here and nowhere else.
  */
 export { Code, ConnectError } from "@connectrpc/connect";
+export * as googleApi from "./gen/google/api/annotations_pb.js";
+export { type HttpRule, HttpRuleSchema } from "./gen/google/api/http_pb.js";
 export * as health from "./gen/grpc/health/v1/health_pb.js";
 export * as reflection from "./gen/grpc/reflection/v1/reflection_pb.js";
 export { frameMessage } from "./protocol-grpc/envelope.js";
@@ -35,7 +37,14 @@ export {
 } from "./protocol-triple/generic-service.js";
 export { createHandlerFactory as createTripleHandlerFactory } from "./protocol-triple/handler-factory.js";
 export * from "./protocol-triple/headers.js";
+export {
+  type CompiledHttpRule,
+  createHttpRuleRouter,
+  type HttpRuleMatch,
+  type HttpRuleRouter,
+} from "./protocol-triple/http-rule.js";
 export { codeFromHttpStatus, codeToHttpStatus } from "./protocol-triple/http-status.js";
 export { parseTimeout as parseTripleTimeout } from "./protocol-triple/parse-timeout.js";
+export { bindRequest, getBinding, type HttpBinding, kHttpBinding } from "./protocol-triple/request-binding.js";
 export { contentTypeEventStream } from "./protocol-triple/sse.js";
 export { createTransport as createTripleTransport, type TripleTransportOptions } from "./protocol-triple/transport.js";

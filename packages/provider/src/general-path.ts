@@ -1,7 +1,9 @@
+import type { DescService } from "@bufbuild/protobuf";
 import type { Logger, ServiceTable } from "@dubbo-mesh/runtime";
 import type { Registration } from "./dispatch.js";
 import { createNodeHandler } from "./node-handler.js";
 import type { NodeRequest, NodeResponse } from "./node-types.js";
+import { createRouteLookup } from "./route-lookup.js";
 import { createRoutes, type RouterOptions } from "./router.js";
 
 /** A request listener for everything the fast lane does not take. */
@@ -18,8 +20,13 @@ export function createGeneralPath(
   logger: Logger,
 ): NodeListener {
   const routes = createRoutes(table, options);
+  const methods = new Map<string, DescService>();
+  for (const { value } of table.entries()) methods.set(value.desc.typeName, value.desc);
   return createNodeHandler(
-    () => routes,
+    createRouteLookup(
+      routes,
+      [...methods.values()].flatMap((d) => d.methods),
+    ),
     (name) => table.hasService(name),
     logger,
   );

@@ -1,30 +1,38 @@
 import * as http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { kHttpBinding } from "@dubbo-mesh/protocol";
 import type { Logger } from "@dubbo-mesh/runtime";
 import { callInfoOf, kCallInfo } from "./call-info.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
-import type { Routes } from "./router.js";
-import { respondUnknownRoute } from "./unknown-route.js";
+import type { RouteLookup } from "./route-lookup.js";
+import { respondUnknownRoute, respondWrongVerb } from "./unknown-route.js";
 
 /**
- * Adapts the routes to Node's `request` event, for HTTP/1.1 and HTTP/2 alike: finds the method's handler by path,
+ * Adapts the routes to Node's `request` event, for HTTP/1.1 and HTTP/2 alike: finds the method's handler by path
+ * (or HTTP rule, whose binding goes along in the context values),
  * records where the call came in (see `callInfo`), converts to connect's universal request and back. Unknown paths get
  * UNIMPLEMENTED in the caller's protocol.
  */
-export function createNodeHandler(routes: () => Routes, knownService: (name: string) => boolean, logger: Logger) {
+export function createNodeHandler(lookup: RouteLookup, knownService: (name: string) => boolean, logger: Logger) {
   return (req: NodeRequest, res: NodeResponse): void => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if ("stream" in res) stopUnreadRequestAfterResponse(req, res.stream);
-    const handler = routes().get(path);
-    if (!handler) {
+    const route = lookup(req.method ?? "GET", path);
+    if (route.kind === "wrong-verb") {
+      respondWrongVerb(req.method ?? "", path, route.allowed, res);
+      return;
+    }
+    if (route.kind === "none") {
       respondUnknownRoute(req.headers["content-type"] ?? "", path, knownService, res);
       return;
     }
+    const handler = route.handler;
     const values = createContextValues();
     values.set(kCallInfo, callInfoOf(req.socket, req.httpVersion));
+    if (route.binding) values.set(kHttpBinding, route.binding);
     const ureq = universalRequestFromNodeRequest(req, res, undefined, values);
     handler(ureq)
       .then((ures) => universalResponseToNodeResponse(ures, res))

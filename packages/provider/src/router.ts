@@ -12,6 +12,7 @@ import { compressionGzip } from "@connectrpc/connect-node";
 import {
   createTripleHandlerFactory,
   headerContentType,
+  kHttpBinding,
   parseTripleContentType,
   withNumericEndStreamStatus,
 } from "@dubbo-mesh/protocol";
@@ -68,11 +69,11 @@ export function createRoutes(table: ServiceTable<Registration>, options: RouterO
 /**
  * Sends a request with a Triple content type straight to the Triple handler, ahead of connect's negotiation — which
  * would answer a bidi call over HTTP/1.1 with a bare 505 before any protocol sees it, where Triple callers get
- * Dubbo's own error. Every other request negotiates as before.
+ * Dubbo's own error. REST-style requests go there too: those an HTTP rule led to, and a GET that is not Connect's
+ * GET (`?connect=v1&message=…`). Every other request negotiates as before.
  */
 function preferTriple(negotiating: UniversalHandler, triple: UniversalHandler): UniversalHandler {
-  const handler = (req: Parameters<UniversalHandler>[0]) =>
-    req.method === "POST" && parseTripleContentType(req.header.get(headerContentType)) ? triple(req) : negotiating(req);
+  const handler = (req: Parameters<UniversalHandler>[0]) => (isTriple(req) ? triple(req) : negotiating(req));
   return Object.assign(handler, {
     service: negotiating.service,
     method: negotiating.method,
@@ -81,4 +82,10 @@ function preferTriple(negotiating: UniversalHandler, triple: UniversalHandler): 
     protocolNames: negotiating.protocolNames,
     allowedMethods: negotiating.allowedMethods,
   });
+}
+
+function isTriple(req: Parameters<UniversalHandler>[0]): boolean {
+  if (req.contextValues?.get(kHttpBinding)) return true;
+  if (req.method === "GET") return !/[?&]connect=v1(&|$)/.test(req.url);
+  return req.method === "POST" && parseTripleContentType(req.header.get(headerContentType)) !== undefined;
 }

@@ -58,3 +58,22 @@ function describe(path: string, knownService: (name: string) => boolean): string
   const [, service = "", method = ""] = match;
   return knownService(service) ? `unknown method ${method} of service ${service}` : `unknown service ${service}`;
 }
+
+/**
+ * Answers a request whose path an HTTP rule has, but not for its verb: 405 Method Not Allowed with `Allow` and the
+ * Triple JSON error body naming the verbs the path has.
+ */
+export function respondWrongVerb(verb: string, path: string, allowed: string[], res: NodeResponse): void {
+  const error = new ConnectError(
+    `${verb} is not allowed on ${path}: it takes ${allowed.join(", ")}`,
+    Code.Unimplemented,
+  );
+  const body = errorToJsonBytes(error);
+  writeHead(res, 405, {
+    [headerContentType]: contentTypeJson,
+    [headerContentLength]: String(body.byteLength),
+    [headerExceptionCode]: String(error.code),
+    allow: allowed.join(", "),
+  });
+  res.end(body);
+}

@@ -13,19 +13,12 @@ import {
   uResponseUnsupportedMediaType,
   validateUniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
-import { contentTypeJson, contentTypeProto, contentTypeRegExp, parseContentType } from "./content-type.js";
+import { contentTypeJson, contentTypeProto, contentTypeRegExp } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
-import {
-  createTripleCall,
-  errorResponse,
-  methodName,
-  parseRequest,
-  protocolName,
-  readRequestBody,
-} from "./handler-context.js";
+import { createTripleCall, errorResponse, methodName, protocolName } from "./handler-context.js";
 import { headerContentEncoding, headerContentLength, headerContentType } from "./headers.js";
 import { codeToHttpStatus } from "./http-status.js";
-import { assertJsonUtf8 } from "./json-utf8.js";
+import { binaryResponse, readRequestInput, requestShape } from "./request-input.js";
 import { createServerStreamHandler } from "./server-stream-handler.js";
 
 export { protocolName } from "./handler-context.js";
@@ -64,24 +57,30 @@ export function createHandlerFactory(options: Partial<UniversalHandlerOptions>):
 function createUnaryHandler(opt: UniversalHandlerOptions, spec: MethodImplSpec & { kind: "unary" }) {
   const serialization = createMethodSerializationLookup(spec.method, opt.binaryOptions, opt.jsonOptions, opt);
   return async function handle(req: UniversalServerRequest): Promise<UniversalServerResponse> {
-    const type = parseContentType(req.header.get(headerContentType));
-    if (type === undefined) return uResponseUnsupportedMediaType;
+    const shape = requestShape(req);
+    if (shape === undefined) return uResponseUnsupportedMediaType;
+    const binary = binaryResponse(shape);
     const { context, compression, timeoutError } = createTripleCall(
       opt,
       spec,
       req,
-      type.binary ? contentTypeProto : contentTypeJson,
+      binary ? contentTypeProto : contentTypeJson,
     );
     let body: Uint8Array;
     try {
       if (opt.requestGate !== undefined) await opt.requestGate(context);
       if (compression.error) throw compression.error;
       if (timeoutError) throw timeoutError;
-      const reqBytes = await readRequestBody(req, opt.readMaxBytes, compression.request);
-      if (!type.binary) assertJsonUtf8(reqBytes, spec.method.input);
-      const input = parseRequest(serialization, type.binary, reqBytes, spec.method);
+      const input = await readRequestInput(
+        req,
+        shape,
+        spec.method,
+        serialization,
+        opt.readMaxBytes,
+        compression.request,
+      );
       const output = await invokeUnaryImplementation(spec, context, input, opt.interceptors);
-      body = serialization.getO(type.binary).serialize(output);
+      body = serialization.getO(binary).serialize(output);
     } catch (e) {
       return errorResponse(context, e);
     } finally {
@@ -106,20 +105,26 @@ function createStreamRejectingHandler(spec: MethodImplSpec) {
   return async function handle(req: UniversalServerRequest): Promise<UniversalServerResponse> {
     // Over HTTP/1.1 the request cannot stream alongside the response: Dubbo's refusal, with 505 HTTP Version Not
     // Supported (what connect answers a bidi call on HTTP/1.1 too). Over HTTP/2 the call just needs gRPC framing.
+    const get = req.method === "GET";
     const http1 = req.httpVersion.startsWith("1.");
-    const error = http1
+    const error = get
       ? new ConnectError(
-          `${http1StreamingRefusal}: ${methodName(spec.method)} is a ${kind} method; call it with gRPC over HTTP/2`,
+          `GET calls unary and server-streaming methods; ${methodName(spec.method)} is a ${kind} method`,
           Code.Unimplemented,
         )
-      : new ConnectError(
-          `${methodName(spec.method)} is a ${kind} method: Triple HTTP carries unary and server-streaming calls; ` +
-            "call it with gRPC (application/grpc)",
-          Code.Unimplemented,
-        );
+      : http1
+        ? new ConnectError(
+            `${http1StreamingRefusal}: ${methodName(spec.method)} is a ${kind} method; call it with gRPC over HTTP/2`,
+            Code.Unimplemented,
+          )
+        : new ConnectError(
+            `${methodName(spec.method)} is a ${kind} method: Triple HTTP carries unary and server-streaming calls; ` +
+              "call it with gRPC (application/grpc)",
+            Code.Unimplemented,
+          );
     const body = errorToJsonBytes(error);
     return {
-      status: http1 ? 505 : codeToHttpStatus(error.code),
+      status: get ? 405 : http1 ? 505 : codeToHttpStatus(error.code),
       header: new Headers({ [headerContentType]: contentTypeJson, [headerContentLength]: String(body.byteLength) }),
       body: createAsyncIterable([body]),
     };

@@ -8,11 +8,10 @@ import {
   type UniversalServerResponse,
   uResponseUnsupportedMediaType,
 } from "@connectrpc/connect/protocol";
-import { parseContentType } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
-import { createTripleCall, errorResponse, parseRequest, readRequestBody, toConnectError } from "./handler-context.js";
-import { headerCacheControl, headerContentType } from "./headers.js";
-import { assertJsonUtf8 } from "./json-utf8.js";
+import { createTripleCall, errorResponse, toConnectError } from "./handler-context.js";
+import { headerCacheControl } from "./headers.js";
+import { readRequestInput, requestShape } from "./request-input.js";
 import { contentTypeEventStream, encodeSseEvent, sseErrorEvent } from "./sse.js";
 
 /**
@@ -30,8 +29,8 @@ export function createServerStreamHandler(
 ) {
   const serialization = createMethodSerializationLookup(spec.method, opt.binaryOptions, opt.jsonOptions, opt);
   return async function handle(req: UniversalServerRequest): Promise<UniversalServerResponse> {
-    const type = parseContentType(req.header.get(headerContentType));
-    if (type === undefined) return uResponseUnsupportedMediaType;
+    const shape = requestShape(req);
+    if (shape === undefined) return uResponseUnsupportedMediaType;
     const { context, compression, timeoutError } = createTripleCall(opt, spec, req, contentTypeEventStream);
     const signal = context.signal;
     let outputs: AsyncIterator<unknown>;
@@ -40,9 +39,14 @@ export function createServerStreamHandler(
       if (opt.requestGate !== undefined) await opt.requestGate(context);
       if (compression.error) throw compression.error;
       if (timeoutError) throw timeoutError;
-      const reqBytes = await readRequestBody(req, opt.readMaxBytes, compression.request);
-      if (!type.binary) assertJsonUtf8(reqBytes, spec.method.input);
-      const input = parseRequest(serialization, type.binary, reqBytes, spec.method);
+      const input = await readRequestInput(
+        req,
+        shape,
+        spec.method,
+        serialization,
+        opt.readMaxBytes,
+        compression.request,
+      );
       const invoke = transformInvokeImplementation(spec, context, opt.interceptors);
       outputs = invoke(createAsyncIterable([input]))[Symbol.asyncIterator]();
       first = await untilAborted(outputs.next(), signal);

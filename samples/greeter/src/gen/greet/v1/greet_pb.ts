@@ -4,13 +4,14 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file greet/v1/greet.proto.
  */
 export const file_greet_v1_greet: GenFile = /*@__PURE__*/
-  fileDesc("ChRncmVldC92MS9ncmVldC5wcm90bxIIZ3JlZXQudjEiHAoMR3JlZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiIQoNR3JlZXRSZXNwb25zZRIQCghncmVldGluZxgBIAEoCTKeAgoOR3JlZXRlclNlcnZpY2USOgoFR3JlZXQSFi5ncmVldC52MS5HcmVldFJlcXVlc3QaFy5ncmVldC52MS5HcmVldFJlc3BvbnNlIgASQgoLR3JlZXRTdHJlYW0SFi5ncmVldC52MS5HcmVldFJlcXVlc3QaFy5ncmVldC52MS5HcmVldFJlc3BvbnNlIgAwARJIChFHcmVldENsaWVudFN0cmVhbRIWLmdyZWV0LnYxLkdyZWV0UmVxdWVzdBoXLmdyZWV0LnYxLkdyZWV0UmVzcG9uc2UiACgBEkIKCUdyZWV0QmlkaRIWLmdyZWV0LnYxLkdyZWV0UmVxdWVzdBoXLmdyZWV0LnYxLkdyZWV0UmVzcG9uc2UiACgBMAFiBnByb3RvMw");
+  fileDesc("ChRncmVldC92MS9ncmVldC5wcm90bxIIZ3JlZXQudjEiHAoMR3JlZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiIQoNR3JlZXRSZXNwb25zZRIQCghncmVldGluZxgBIAEoCTLGAgoOR3JlZXRlclNlcnZpY2USYgoFR3JlZXQSFi5ncmVldC52MS5HcmVldFJlcXVlc3QaFy5ncmVldC52MS5HcmVldFJlc3BvbnNlIiiC0+STAiJaDjoBKiIJL3YxL2dyZWV0EhAvdjEvZ3JlZXQve25hbWV9EkIKC0dyZWV0U3RyZWFtEhYuZ3JlZXQudjEuR3JlZXRSZXF1ZXN0GhcuZ3JlZXQudjEuR3JlZXRSZXNwb25zZSIAMAESSAoRR3JlZXRDbGllbnRTdHJlYW0SFi5ncmVldC52MS5HcmVldFJlcXVlc3QaFy5ncmVldC52MS5HcmVldFJlc3BvbnNlIgAoARJCCglHcmVldEJpZGkSFi5ncmVldC52MS5HcmVldFJlcXVlc3QaFy5ncmVldC52MS5HcmVldFJlc3BvbnNlIgAoATABYgZwcm90bzM", [file_google_api_annotations]);
 
 /**
  * @generated from message greet.v1.GreetRequest
@@ -53,7 +54,8 @@ export const GreetResponseSchema: GenMessage<GreetResponse> = /*@__PURE__*/
  */
 export const GreeterService: GenService<{
   /**
-   * Greet answers one request with one greeting.
+   * Greet answers one request with one greeting. Besides POST /greet.v1.GreeterService/Greet (Triple, gRPC) it is
+   * reachable as REST: GET /v1/greet/{name} and POST /v1/greet with the request as the JSON body.
    *
    * @generated from rpc greet.v1.GreeterService.Greet
    */
