@@ -122,7 +122,6 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
       readMaxBytes: ref.readMaxBytes ?? 4 * 1024 * 1024,
       interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
       headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
-      fastLane: ref.fastLane ?? true,
     };
     // One wire transport per endpoint of this reference, made when the endpoint is first picked.
     const wires = new WeakMap<Endpoint, CallTransport>();

@@ -1,5 +1,6 @@
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import { Http2SessionManager } from "@connectrpc/connect-node";
+import { grpc } from "@dubbo-mesh/protocol";
 import type { Attempt } from "./call.js";
 
 /** Last-stream-id of the GOAWAY frame each observed session received, if it received one. */
@@ -95,7 +96,7 @@ function recordFate(
   closedByUs: boolean,
 ): void {
   if (closedByUs) return; // consumer.close(): a cancellation, whatever state the stream was in
-  if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+  if (stream.rstCode === grpc.http2Error.refusedStream) {
     attempt.progress = "refused";
     return;
   }
@@ -108,6 +109,6 @@ function recordFate(
     attempt.progress = "refused";
     return;
   }
-  const completed = stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && stream.readableEnded;
+  const completed = stream.rstCode === grpc.http2Error.noError && stream.readableEnded;
   if (!completed && session?.destroyed === true) attempt.connectionLost = true;
 }

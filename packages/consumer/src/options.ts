@@ -126,11 +126,6 @@ export interface ReferenceOptions {
   json?: boolean;
   /** Largest response message accepted, in bytes. Default 4 MiB. */
   readMaxBytes?: number;
-  /**
-   * Send unary gRPC calls on the fast lane: straight onto an HTTP/2 stream with binary protobuf, without connect's
-   * per-call pipeline. Same semantics (deadline, cancel, metadata, errors, interceptors, retries). Default true.
-   */
-  fastLane?: boolean;
   /** Interceptors of this reference only, inside the consumer's (once per attempt, like those). */
   interceptors?: Interceptor[];
   /** Who balances this reference's calls when it uses `providedBy` (see `ConsumerOptions.balancing`). */

@@ -1,12 +1,12 @@
 import type * as http2 from "node:http2";
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import type { Interceptor, StreamResponse, Transport, UnaryResponse } from "@connectrpc/connect";
-import { compressionGzip, createGrpcTransport, createNodeHttpClient } from "@connectrpc/connect-node";
+import { createNodeHttpClient } from "@connectrpc/connect-node";
 import { createTripleTransport } from "@dubbo-mesh/protocol";
 import { type Attempt, attemptTimeoutMs, type Call, type CallTransport } from "./call.js";
 import { isConnectFailure } from "./classify-failure.js";
 import type { EndpointConnection } from "./endpoint-connection.js";
-import { createFastGrpcUnary } from "./fast-lane/fast-grpc-transport.js";
+import { createGrpcTransport } from "./grpc/grpc-transport.js";
 import { staticHeadersInterceptor } from "./headers-interceptor.js";
 import type { ObservedSessionManager } from "./observed-session-manager.js";
 
@@ -20,53 +20,41 @@ export interface ProtocolTransportOptions {
   interceptors: Interceptor[];
   /** Triple headers of the reference (version, group, application); a call's own headers override them. */
   headers: Record<string, string>;
-  /** Unary gRPC on the fast lane (see ReferenceOptions.fastLane). */
-  fastLane: boolean;
 }
 
-/** The connect `Transport` of one attempt with binary or JSON messages, whose HTTP/2 stream is observed into it. */
-type AttemptTransport = (attempt: Attempt, binary: boolean) => Transport;
-
 /**
- * Creates the transport that puts one attempt on the wire to one endpoint: gRPC over its HTTP/2 connection, or
- * Triple HTTP unary over HTTP/1.1 (its agent) or HTTP/2. The lowest layer of the call path; it writes how far each
- * attempt got into the attempt's report.
+ * Creates the transport that puts one attempt on the wire to one endpoint: gRPC (every call kind) on its HTTP/2
+ * session with the consumer's own transport, or Triple HTTP unary — connect's universal client under the Triple
+ * transport of `@dubbo-mesh/protocol` — over HTTP/1.1 (its agent) or HTTP/2. The lowest layer of the call path; it
+ * writes how far each attempt got into the attempt's report.
  */
 export function createProtocolTransport(
   connection: EndpointConnection,
   options: ProtocolTransportOptions,
 ): CallTransport {
   const { readMaxBytes, headers } = options;
-  if (options.protocol === "triple" && options.httpVersion === "1.1") return tripleHttp1(connection, options);
-  const baseUrl = connection.url.href;
+  if (options.protocol === "grpc") {
+    return createGrpcTransport({
+      session: connection.http2,
+      headers,
+      interceptors: options.interceptors,
+      readMaxBytes,
+    });
+  }
+  if (options.httpVersion === "1.1") return tripleHttp1(connection, options);
   const interceptors = [...options.interceptors, staticHeadersInterceptor(headers)];
   const sm = connection.http2;
-  const perAttempt: AttemptTransport =
-    options.protocol === "grpc"
-      ? (attempt, binary) =>
-          createGrpcTransport({
-            baseUrl,
-            sessionManager: observing(sm, attempt),
-            useBinaryFormat: binary,
-            interceptors,
-            readMaxBytes,
-            acceptCompression: [compressionGzip],
-          })
-      : (attempt, binary) =>
-          createTripleTransport({
-            baseUrl,
-            httpClient: createNodeHttpClient({ httpVersion: "2", sessionProvider: () => observing(sm, attempt) }),
-            useBinaryFormat: binary,
-            interceptors,
-            readMaxBytes,
-          });
-  const fast =
-    options.protocol === "grpc" && options.fastLane
-      ? createFastGrpcUnary({ sessionManager: sm, headers, interceptors: options.interceptors, readMaxBytes })
-      : undefined;
+  // The HTTP/2 client is made per attempt, so that the stream it opens is observed into that attempt's report.
+  const perAttempt = (attempt: Attempt, binary: boolean): Transport =>
+    createTripleTransport({
+      baseUrl: connection.url.href,
+      httpClient: createNodeHttpClient({ httpVersion: "2", sessionProvider: () => observing(sm, attempt) }),
+      useBinaryFormat: binary,
+      interceptors,
+      readMaxBytes,
+    });
   return {
     unary(call, input, attempt) {
-      if (fast && call.codec === "proto") return fast(call, input, attempt);
       return unaryOn(perAttempt(attempt, call.codec === "proto"), call, input);
     },
     stream(call, input, attempt) {

@@ -1,9 +1,10 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { health } from "@dubbo-mesh/protocol";
 import { type BackoffOptions, backoffDelay } from "../backoff.js";
 import { isConnectFailure } from "../classify-failure.js";
+import { createClientTransport } from "../client-transport.js";
 import type { EndpointConnection } from "../endpoint-connection.js";
+import { createGrpcTransport } from "../grpc/grpc-transport.js";
 import type { EndpointHealth } from "./endpoint.js";
 
 const { HealthCheckResponse_ServingStatus: Status } = health;
@@ -50,7 +51,12 @@ export function startHealthWatch(options: HealthWatchOptions): HealthWatch {
   const backoff = options.backoff ?? watchBackoff;
   const client = createClient(
     health.Health,
-    createGrpcTransport({ baseUrl: options.connection.url.href, sessionManager: options.connection.http2 }),
+    // The consumer's own gRPC transport on the endpoint's session, without retries or balancing: the Watch is of
+    // this endpoint, not of the target.
+    createClientTransport(createGrpcTransport({ session: options.connection.http2 }), {
+      defaultTimeoutMs: undefined,
+      codec: "proto",
+    }),
   );
   const closed = new AbortController();
   /** Ends the current pause early; set while pausing. */

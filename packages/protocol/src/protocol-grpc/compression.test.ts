@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { compress, decompress, parseEncoding, responseEncoding } from "./compression.js";
+import { compress, decompress, parseEncoding, parseResponseEncoding, responseEncoding } from "./compression.js";
 
 async function rejection(p: Promise<unknown>): Promise<ConnectError> {
   try {
@@ -57,5 +57,14 @@ describe("decompress / compress", () => {
     const none = await rejection(decompress("identity", new Uint8Array([1]), 1000));
     expect(none.code).toBe(Code.Internal);
     expect(none.rawMessage).toMatch(/compressed envelope, but no grpc-encoding/);
+  });
+
+  it("a response's grpc-encoding: identity, gzip or absent; one the client did not offer is INTERNAL", () => {
+    expect(parseResponseEncoding(undefined)).toBe("identity");
+    expect(parseResponseEncoding("GZIP")).toBe("gzip");
+    const e = parseResponseEncoding("br");
+    expect(e).toBeInstanceOf(ConnectError);
+    expect((e as ConnectError).code).toBe(Code.Internal);
+    expect((e as ConnectError).rawMessage).toMatch(/"br" was not offered/);
   });
 });

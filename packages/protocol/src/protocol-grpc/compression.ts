@@ -26,6 +26,19 @@ export function parseEncoding(value: string | undefined): GrpcEncoding | Connect
 }
 
 /**
+ * Reads a response's `grpc-encoding` on the client side: `identity` when absent, `gzip` or `identity` (any case).
+ * Any other encoding is INTERNAL — the client offered only `acceptEncodingValue`, so the server broke the protocol.
+ */
+export function parseResponseEncoding(value: string | undefined): GrpcEncoding | ConnectError {
+  const parsed = parseEncoding(value);
+  if (!(parsed instanceof ConnectError)) return parsed;
+  return new ConnectError(
+    `protocol error: response grpc-encoding "${value}" was not offered (${acceptEncodingValue})`,
+    Code.Internal,
+  );
+}
+
+/**
  * The encoding a response uses: gzip when the request came gzip-compressed and the client accepts gzip (as grpc-go
  * answers in the request's encoding), identity otherwise.
  */

@@ -1,6 +1,12 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { codeFromResetCode, http2Error, resetCodeFromCode, resetCodeName } from "./http2-reset-code.js";
+import {
+  codeFromResetCode,
+  errorFromResetCode,
+  http2Error,
+  resetCodeFromCode,
+  resetCodeName,
+} from "./http2-reset-code.js";
 
 describe("HTTP/2 reset codes", () => {
   it("map to gRPC codes as PROTOCOL-HTTP2.md says", () => {
@@ -39,5 +45,13 @@ describe("HTTP/2 reset codes", () => {
     expect(resetCodeName(7)).toBe("REFUSED_STREAM");
     expect(resetCodeName(0xd)).toBe("HTTP_1_1_REQUIRED");
     expect(resetCodeName(0x2a)).toBe("0x2a");
+  });
+
+  it("a client's error for a reset stream names the code and carries its gRPC code", () => {
+    const e = errorFromResetCode(http2Error.refusedStream);
+    expect(e.code).toBe(Code.Unavailable);
+    expect(e.rawMessage).toBe("http/2 stream closed with error code REFUSED_STREAM (0x7)");
+    expect(errorFromResetCode(http2Error.enhanceYourCalm).code).toBe(Code.ResourceExhausted);
+    expect(errorFromResetCode(0x2a).rawMessage).toBe("http/2 stream closed with error code 0x2a (0x2a)");
   });
 });

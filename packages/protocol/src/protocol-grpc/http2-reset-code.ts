@@ -1,4 +1,4 @@
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 
 /** HTTP/2 error codes (RFC 9113 §7), as RST_STREAM and GOAWAY carry them. */
 export const http2Error = {
@@ -82,4 +82,15 @@ const names = [
 /** The RFC 9113 name of an HTTP/2 error code for messages, e.g. `REFUSED_STREAM`; `0x2a` for an unknown one. */
 export function resetCodeName(resetCode: number): string {
   return names[resetCode] ?? `0x${resetCode.toString(16)}`;
+}
+
+/**
+ * The error of a call its peer reset before a status arrived (client side): the code of `codeFromResetCode`, the
+ * message naming the reset code, e.g. `http/2 stream closed with error code REFUSED_STREAM (0x7)`.
+ */
+export function errorFromResetCode(resetCode: number): ConnectError {
+  return new ConnectError(
+    `http/2 stream closed with error code ${resetCodeName(resetCode)} (0x${resetCode.toString(16)})`,
+    codeFromResetCode(resetCode),
+  );
 }
