@@ -5,6 +5,7 @@ import { dubbo } from "dubbo-mesh";
 import { afterEach, describe, expect, it } from "vitest";
 import { ContractGreeter } from "./fixtures/dist/contract-impl.js";
 import { GreetingClients } from "./fixtures/dist/decorated-consumer.js";
+import { GreetingsServiceImpl } from "./fixtures/dist/generic-impl.js";
 import { createGrpcJsHealthClient } from "./support/grpc-js-health-client.js";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -38,7 +39,16 @@ describe("decorators compile down to the plain registration calls", () => {
 
   it("an undecorated class is refused with a message saying what to do", () => {
     class Plain {}
-    expect(() => app().provide(Plain)).toThrow(/no @DubboService decorator.*app\.service/);
+    expect(() => app().provide(Plain)).toThrow(/no @DubboService or @DubboGenericService decorator.*app\.service/);
+  });
+
+  it("provide(@DubboGenericService class) serves an interface service; app.generic() calls it", async () => {
+    const { protocolPort } = await app().provide(GreetingsServiceImpl).start();
+    const greetings = app().generic("org.apache.dubbo.samples.api.GreetingsService", {
+      url: `http://127.0.0.1:${protocolPort}`,
+      version: "1.0.0",
+    });
+    expect(await greetings.invoke("sayHi", ["Dubbo"])).toBe("hi, Dubbo");
   });
 });
 

@@ -284,3 +284,41 @@ describe("a Triple stream in dubbo-js 3.0's framing (Connect streaming) ending i
     }
   });
 });
+
+describe("the consumer reads Dubbo Java's way of failing an SSE stream", () => {
+  it("a data event holding Dubbo's error body ends the stream with its code", async () => {
+    // A stand-in for Dubbo Java 3.3's Http1SseServerChannelObserver: its onError writes the error body as one more
+    // data event ({"status":"<http>","message"}), then ends the chunked response.
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+        res.write('data:{"greeting":"from java"}\n\n');
+        res.end('data:{"status":"503","message":"provider is overloaded"}\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    const consumer = createConsumer();
+    try {
+      const greeter = consumer.reference(GreeterService, {
+        url: `http://127.0.0.1:${port}`,
+        protocol: "triple",
+        json: true,
+      });
+      const got: string[] = [];
+      let error: ConnectError | undefined;
+      try {
+        for await (const r of greeter.greetStream({ name: "x" })) got.push(r.greeting);
+      } catch (e) {
+        error = failure(e);
+      }
+      expect(got).toEqual(["from java"]);
+      expect(error?.code).toBe(Code.Unavailable);
+      expect(error?.rawMessage).toBe("provider is overloaded");
+    } finally {
+      consumer.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,9 +1,16 @@
 /**
- * @dubbo-mesh/consumer — calling: typed clients over gRPC (HTTP/2) or Triple HTTP unary, mesh addressing
+ * @dubbo-mesh/consumer — calling: typed clients over gRPC (HTTP/2) or Triple HTTP (unary, server streams as SSE), generic calls of
+ * interface services without a .proto, mesh addressing
  * (`providedBy`), client-side balancing (static lists, DNS, health Watch, outlier detection), DNS, Triple headers,
  * deadlines and retries.
  */
-export { Code, ConnectError } from "@dubbo-mesh/protocol";
+export {
+  type AttachmentValue,
+  attachmentsFromHeaders,
+  attachmentsToHeaders,
+  Code,
+  ConnectError,
+} from "@dubbo-mesh/protocol";
 export { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.js";
 export { BalancerRegistry, builtinBalancers } from "./balancing/balancer-registry.js";
 export type { EndpointChange } from "./balancing/cluster.js";

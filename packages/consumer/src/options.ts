@@ -117,7 +117,8 @@ export interface ReferenceOptions {
   idempotent?: IdempotentOption;
   /**
    * Wire protocol (`protocol`): "grpc" (default) — gRPC over HTTP/2, all four call kinds, what every gRPC peer speaks
-   * (Triple's extended gRPC); or "triple" — Triple HTTP unary, over HTTP/1.1 by default (`httpVersion`), unary only.
+   * (Triple's extended gRPC); or "triple" — Triple HTTP, over HTTP/1.1 by default (`httpVersion`): unary calls, and server streams as
+   * Server-Sent Events; client and bidi streaming need "grpc".
    */
   protocol?: "grpc" | "triple";
   /** HTTP version of the "triple" protocol. Default "1.1". gRPC is always HTTP/2. */

@@ -166,9 +166,14 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       const impl = typeof target === "function" ? new (target as new () => object)() : target;
       const metadata = serviceMetadataOf(cls);
       if (metadata.length === 0) {
-        throw new Error(`${cls.name || "this class"} has no @DubboService decorator; use app.service(desc, impl)`);
+        throw new Error(
+          `${cls.name || "this class"} has no @DubboService or @DubboGenericService decorator; use app.service(desc, impl)`,
+        );
       }
-      for (const m of metadata) app.service(m.desc, impl, m.options);
+      for (const m of metadata) {
+        if ("interfaceName" in m) app.genericService(m.interfaceName, impl, m.options);
+        else app.service(m.desc, impl, m.options);
+      }
       return app;
     },
     service(desc, impl, serviceOptions = {}) {

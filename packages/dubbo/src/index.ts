@@ -14,6 +14,8 @@ export {
 } from "@dubbo-mesh/provider";
 export {
   ConfigError,
+  DubboGenericService,
+  type DubboGenericServiceOptions,
   DubboReference,
   type DubboReferenceOptions,
   DubboService,

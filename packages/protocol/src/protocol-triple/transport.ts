@@ -30,7 +30,7 @@ import {
 } from "./headers.js";
 import { contentTypeEventStream, parseSseStream, sseErrorEvent } from "./sse.js";
 
-/** Options of `createTransport`, the Triple HTTP unary client transport. */
+/** Options of `createTransport`, the Triple HTTP client transport (unary, and server streams as SSE). */
 export interface TripleTransportOptions {
   /** Base URL of the provider, e.g. `http://127.0.0.1:50052`. */
   baseUrl: string;
@@ -187,12 +187,17 @@ export function createTransport(options: TripleTransportOptions): Transport {
             );
           }
           const json = serialization.getO(false);
+          const outputLooksLikeError = method.output.fields.some((f) => errorBodyKeys.has(f.jsonName));
           async function* messages() {
             for await (const event of parseSseStream(res.body, readMaxBytes)) {
               if (event.event === sseErrorEvent) {
                 throw errorFromJsonBytes(new TextEncoder().encode(event.data), 500, res.header);
               }
-              yield json.parse(new TextEncoder().encode(event.data));
+              const data = new TextEncoder().encode(event.data);
+              // Dubbo Java ends a failed SSE stream with a plain data event holding its error body; a message type
+              // with fields of those names is read as a message.
+              if (!outputLooksLikeError && isErrorBody(event.data)) throw errorFromJsonBytes(data, 500, res.header);
+              yield json.parse(data);
             }
           }
           return {
@@ -207,6 +212,28 @@ export function createTransport(options: TripleTransportOptions): Transport {
       });
     },
   };
+}
+
+const errorBodyKeys = new Set(["status", "code", "message", "details"]);
+
+/**
+ * True for the JSON of a Triple error body in any dialect: an object of only `status`/`code`/`message`/`details`,
+ * with a `message` and a `status` or `code`.
+ */
+function isErrorBody(text: string): boolean {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return (
+    keys.every((k) => errorBodyKeys.has(k)) &&
+    keys.includes("message") &&
+    (keys.includes("status") || keys.includes("code"))
+  );
 }
 
 /** The one request message of a server-streaming call. */
