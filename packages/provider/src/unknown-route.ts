@@ -54,7 +54,7 @@ export function respondUnknownRoute(
 
 function describe(path: string, knownService: (name: string) => boolean): string {
   const match = /^\/([^/]+)\/([^/]+)$/.exec(path);
-  if (!match) return `unknown path ${path}: expected /<package.Service>/<Method>`;
+  if (!match) return `unknown path ${path}: expected /<package.Service>/<Method> or the path of an HTTP rule`;
   const [, service = "", method = ""] = match;
   return knownService(service) ? `unknown method ${method} of service ${service}` : `unknown service ${service}`;
 }
