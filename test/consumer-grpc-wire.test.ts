@@ -209,6 +209,51 @@ describe("consumer gRPC transport: cancellation and interceptors", () => {
     expect(rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
   });
 
+  it("a server stream reports its headers (onHeader) before the first reply and its trailers (onTrailer) after the last", async () => {
+    const server = await rawServer((stream) => {
+      stream.on("data", () => {});
+      stream.on("end", () => {
+        stream.respond(
+          { ":status": 200, "content-type": "application/grpc", "x-h": "head" },
+          { waitForTrailers: true },
+        );
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-t": "tail" }));
+        stream.write(grpcFrame(reply("one")));
+        stream.end(grpcFrame(reply("two")));
+      });
+    });
+    const events: string[] = [];
+    const replies = greeter(server.url).greetStream(
+      { name: "x" },
+      {
+        onHeader: (h) => events.push(`header ${h.get("x-h")}`),
+        onTrailer: (t) => events.push(`trailer ${t.get("x-t")}`),
+      },
+    );
+    for await (const r of replies) events.push(r.greeting);
+    expect(events).toEqual(["header head", "one", "two", "trailer tail"]);
+  });
+
+  it("the caller's signal cancels a server stream mid-way: CANCELED, and the stream is reset", async () => {
+    let rstCode: number | undefined;
+    const server = await rawServer((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      stream.write(grpcFrame(reply("first")));
+      stream.on("close", () => {
+        rstCode = stream.rstCode;
+      });
+    });
+    const abort = new AbortController();
+    const e = await failure(
+      (async () => {
+        for await (const _ of greeter(server.url).greetStream({ name: "x" }, { signal: abort.signal })) abort.abort();
+      })(),
+    );
+    expect(e.code).toBe(Code.Canceled);
+    await until(() => rstCode !== undefined, "the server's stream to close");
+    expect(rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
+  });
+
   it("interceptors run once per attempt for every call kind, seeing the stream flag", async () => {
     const seen: string[] = [];
     const spy: Interceptor = (next) => (req) => {

@@ -11,7 +11,6 @@ import { defaultOutlierDetection } from "./balancing/outlier-detection.js";
 import { createPickingTransport } from "./balancing/picking-transport.js";
 import { ResolverRegistry } from "./balancing/resolver-registry.js";
 import type { CallTransport } from "./call.js";
-import { cancelStreamsOnReturn } from "./cancel-on-return.js";
 import { createClientTransport } from "./client-transport.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
@@ -22,6 +21,7 @@ import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./optio
 import { createProtocolTransport, type ProtocolTransportOptions } from "./protocol-transport.js";
 import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
 import { createRetryingTransport } from "./retrying-transport.js";
+import { installStreamingMethods } from "./streaming-methods.js";
 
 /** A consumer: the owner of references, their endpoints and connections. */
 export interface Consumer {
@@ -141,7 +141,7 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
   return {
     reference(service, ref) {
       const { transport, cluster } = open(service.typeName, ref, healthServiceName(service, ref));
-      const client = cancelStreamsOnReturn(createClient(service, transport), service);
+      const client = installStreamingMethods(createClient(service, transport), service, transport);
       clusterOf.set(client, cluster);
       return client;
     },

@@ -49,8 +49,8 @@ export class GrpcCall<O extends DescMessage> {
   #error: ConnectError | undefined;
   /** Called once, when the response headers have arrived (or the call ended before they did). */
   onHeaders: (() => void) | undefined;
-  /** Called when a message is queued or the call ends: the reader waiting for one. */
-  #wake: (() => void) | undefined;
+  /** The `next()` waiting for a message (the queue is empty while it is set). */
+  #waiter: Waiter<MessageShape<O>> | undefined;
   /** Called once, when the call has ended. */
   onEnd: (() => void) | undefined;
 
@@ -103,32 +103,37 @@ export class GrpcCall<O extends DescMessage> {
   }
 
   /**
-   * Takes the next message: it, or undefined when the call ended successfully and none is left, or a promise of
-   * either once one arrives. Throws (or rejects with) the call's error.
+   * Takes the next message (for a unary call, once it has ended): it, or undefined when the call ended successfully
+   * and none is left, or a promise of it while a gzip message inflates. Throws the call's error.
    */
-  take(): MessageShape<O> | Promise<MessageShape<O>> | undefined | Promise<MessageShape<O> | undefined> {
+  take(): MessageShape<O> | Promise<MessageShape<O>> | undefined {
+    if (this.#queue.length > 0) return this.#shift();
+    if (this.#error) throw this.#error;
+    return undefined;
+  }
+
+  /**
+   * The next message as an iterator result, for a streaming call: at once when one is queued, else when one arrives;
+   * done when the call ended successfully and none is left; rejected with the call's error.
+   */
+  next(): Promise<IteratorResult<MessageShape<O>>> {
     if (this.#queue.length > 0) {
-      const next = this.#queue.shift() as MessageShape<O> | Promise<MessageShape<O>>;
-      if (this.#paused && this.#queue.length <= resumeAt) {
-        this.#paused = false;
-        this.#stream.resume();
-      }
-      return next;
+      const m = this.#shift();
+      return m instanceof Promise ? m.then(resultOf) : Promise.resolve({ done: false, value: m });
     }
-    if (this.#ended) {
-      if (this.#error) throw this.#error;
-      return undefined;
-    }
+    if (this.#ended) return this.#error ? Promise.reject(this.#error) : Promise.resolve(doneResult);
     return new Promise((resolve, reject) => {
-      this.#wake = () => {
-        this.#wake = undefined;
-        try {
-          resolve(this.take());
-        } catch (e) {
-          reject(e);
-        }
-      };
+      this.#waiter = { resolve, reject };
     });
+  }
+
+  #shift(): MessageShape<O> | Promise<MessageShape<O>> {
+    const next = this.#queue.shift() as MessageShape<O> | Promise<MessageShape<O>>;
+    if (this.#paused && this.#queue.length <= resumeAt) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+    return next;
   }
 
   /** Ends the call with `error` (if it has not ended): resets the stream with CANCEL unless it is closed. */
@@ -191,14 +196,21 @@ export class GrpcCall<O extends DescMessage> {
 
   #message(data: Uint8Array, flags: number): void {
     const codec = this.#codec as grpc.Codec<O>;
+    let message: MessageShape<O> | Promise<MessageShape<O>>;
     if ((flags & grpc.flagCompressed) === 0) {
-      this.#queue.push(parse(codec, data));
+      message = parse(codec, data);
     } else {
-      const inflated = grpc.decompress(this.#encoding, data, this.#readMaxBytes).then((bytes) => parse(codec, bytes));
-      inflated.catch((e: unknown) => this.fail(ConnectError.from(e)));
-      this.#queue.push(inflated);
+      message = grpc.decompress(this.#encoding, data, this.#readMaxBytes).then((bytes) => parse(codec, bytes));
+      message.catch((e: unknown) => this.fail(ConnectError.from(e)));
     }
-    this.#wake?.();
+    const waiter = this.#waiter;
+    if (waiter === undefined) {
+      this.#queue.push(message);
+      return;
+    }
+    this.#waiter = undefined;
+    if (message instanceof Promise) message.then((v) => waiter.resolve({ done: false, value: v }), waiter.reject);
+    else waiter.resolve({ done: false, value: message });
   }
 
   #onError(e: Error): void {
@@ -234,9 +246,26 @@ export class GrpcCall<O extends DescMessage> {
     this.#ended = true;
     this.#error = error;
     this.#headersArrived();
-    this.#wake?.();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter) {
+      if (error) waiter.reject(error);
+      else waiter.resolve(doneResult);
+    }
     this.onEnd?.();
   }
+}
+
+/** A pending `next()`. */
+interface Waiter<T> {
+  resolve(result: IteratorResult<T>): void;
+  reject(error: unknown): void;
+}
+
+const doneResult: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+
+function resultOf<T>(value: T): IteratorResult<T> {
+  return { done: false, value };
 }
 
 /** Parses a response message; a message that does not parse is INTERNAL on the client, whatever the codec says. */

@@ -271,20 +271,7 @@ function responseMessages<O extends DescMessage>(call: GrpcCall<O>): AsyncIterab
   return {
     [Symbol.asyncIterator]() {
       return {
-        next(): Promise<IteratorResult<never>> {
-          try {
-            const m = call.take();
-            if (m === undefined) return Promise.resolve({ done: true, value: undefined });
-            if (m instanceof Promise) {
-              return m.then((v) =>
-                v === undefined ? { done: true, value: undefined } : { done: false, value: v as never },
-              );
-            }
-            return Promise.resolve({ done: false, value: m as never });
-          } catch (e) {
-            return Promise.reject(e);
-          }
-        },
+        next: () => call.next() as Promise<IteratorResult<never>>,
         return(): Promise<IteratorResult<never>> {
           call.fail(new ConnectError("the caller stopped reading", Code.Canceled));
           return Promise.resolve({ done: true, value: undefined });
