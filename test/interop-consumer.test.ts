@@ -4,6 +4,7 @@ import { Code, ConnectError, createConsumer, type ReferenceOptions } from "@dubb
 import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GrpcJsGreeter, startGrpcJsGreeter } from "./peers/grpc-js-greeter.js";
+import { type PythonGreeter, startPythonGreeter } from "./peers/python-peer.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const ECHO_BIN = new Uint8Array([0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]);
@@ -25,19 +26,23 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
 }
 
 let grpcJs: GrpcJsGreeter;
+let python: PythonGreeter;
 let ours: TestProvider;
 beforeAll(async () => {
   grpcJs = await startGrpcJsGreeter();
+  python = await startPythonGreeter();
   ours = await startContractProvider();
 });
 afterAll(async () => {
   await grpcJs?.close();
+  await python?.close();
   await ours?.close();
 });
 
 /** Every server x wire combination the consumer must handle. gRPC has one path for every call kind and codec. */
 const cases: { label: string; url: () => string; ref: Partial<ReferenceOptions>; streaming: boolean }[] = [
   { label: "gRPC to an @grpc/grpc-js server", url: () => `tri://${grpcJs.target}`, ref: {}, streaming: true },
+  { label: "gRPC to a Python grpcio server", url: () => `tri://${python.target}`, ref: {}, streaming: true },
   { label: "gRPC to a dubbo-mesh provider", url: () => ours.url, ref: {}, streaming: true },
   {
     label: "gRPC JSON (application/grpc+json) to a dubbo-mesh provider",

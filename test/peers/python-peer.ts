@@ -77,3 +77,49 @@ export function runPython(script: string, args: readonly string[], options: RunP
     });
   });
 }
+
+/** A running Python grpcio greeter server (test/peers/python/greeter_server.py). */
+export interface PythonGreeter {
+  /** `127.0.0.1:<port>`. */
+  target: string;
+  /** Stops the server (closes its stdin, SIGKILL if it has not exited within 2 s) and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+/** Starts the Python grpcio greeter server and waits until it serves (its `{"port": N}` line). */
+export function startPythonGreeter(timeoutMs = 10_000): Promise<PythonGreeter> {
+  const child = spawn(PYTHON, [join(pythonPeersDir, "greeter_server.py")], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const close = async () => {
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise<PythonGreeter>((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`greeter_server.py did not start within ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const line = stdout.split("\n").find((l) => l.includes('"port"'));
+      const port = (parseJson(line ?? "") as { port?: number } | undefined)?.port;
+      if (port === undefined) return;
+      clearTimeout(timer);
+      resolve({ target: `127.0.0.1:${port}`, close });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`greeter_server.py exited (${code}) before serving: ${stderr}`));
+    });
+  });
+}
