@@ -89,26 +89,23 @@ describe("bad input to the provider", () => {
   });
 
   // Observed codes, and why they are right:
-  // - truncated message: connect's envelope reader reports "protocol error: incomplete envelope" as INVALID_ARGUMENT.
-  //   The gRPC status-code table has no row for a request that ends mid-message; grpc-java answers INTERNAL
-  //   ("Encountered end-of-stream mid-frame"). Both are non-OK errors that name the cause; this provider answers
-  //   with connect's INVALID_ARGUMENT (the client sent a malformed request), asserted exactly so a change shows.
+  // - truncated message: INTERNAL, as grpc-java ("Encountered end-of-stream mid-frame") and grpc-go answer; the gRPC
+  //   status-code table has no row for a request that ends mid-message. The message says how far it got.
   // - over the size limit: RESOURCE_EXHAUSTED, as the gRPC table says ("Sent or received message was larger than
-  //   configured limit"), answered without reading the whole body; the stream is then reset with NO_ERROR so the
-  //   client stops uploading (RFC 9113 §8.1) instead of stalling on flow control.
+  //   configured limit"), answered as soon as the prefix declares it, without reading the body; the stream is then
+  //   reset with NO_ERROR so the client stops uploading (RFC 9113 §8.1) instead of stalling on flow control.
   // - bytes that are not a GreetRequest: INTERNAL, as grpc-java, grpc-go and grpc-js answer a request they cannot
-  //   parse ("error unmarshalling request") and as connect's general path does ("parse binary: premature EOF").
+  //   parse ("error unmarshalling request").
   // - compressed flag without grpc-encoding: INTERNAL, as the gRPC spec and grpc-go do (no codec to decompress with).
-  // - a compressed message that does not inflate: connect-node's gzip answers INVALID_ARGUMENT ("decompression
-  //   failed"); the gRPC status-code table says INTERNAL ("Could not decompress but compression algorithm
-  //   supported"). The codec is connect-node's; this deviation is asserted as observed, so a change shows.
-  // - a compressed message that inflates past the limit: RESOURCE_EXHAUSTED, checked after decompression.
+  // - a compressed message that does not inflate: INTERNAL, as the gRPC status-code table says ("Could not
+  //   decompress but compression algorithm supported").
+  // - a compressed message that inflates past the limit: RESOURCE_EXHAUSTED, checked while inflating.
+  // - no message or two on a one-message call: UNIMPLEMENTED, with connect's words (the gRPC spec names no code).
   // - unknown path: UNIMPLEMENTED as a trailers-only response.
   // - a content type that is not application/grpc*: HTTP 415, as the gRPC over HTTP/2 spec says.
   // Each case runs with `content-type: application/grpc` alone and again with `grpc-encoding: gzip` (messages with
-  // flag 0 stay uncompressed, as gRPC allows): the provider serves plain binary unary and server-streaming gRPC on a
-  // fast lane of its own and everything else on connect's general path, and both must answer bad input alike. Every
-  // case runs on a unary and on a server-streaming method (both read exactly one request message).
+  // flag 0 stay uncompressed, as gRPC allows), on a unary and on a server-streaming method (both read exactly one
+  // request message): all of them run on the provider's gRPC engine, and must answer alike.
   const grpcCases: {
     case: string;
     encodings: ("identity" | "gzip")[];
@@ -120,8 +117,8 @@ describe("bad input to the provider", () => {
       case: "length prefix promises 100 bytes, 10 come, then END_STREAM",
       encodings: ["identity", "gzip"],
       body: grpcFrame(Buffer.alloc(10, 1), { length: 100 }),
-      code: 3,
-      message: /incomplete envelope/,
+      code: 13,
+      message: /incomplete envelope: the stream ended after 10 of 100 bytes/,
     },
     {
       case: "no message at all (END_STREAM right after the headers)",
@@ -162,7 +159,7 @@ describe("bad input to the provider", () => {
       case: "compressed flag, bytes that are not gzip",
       encodings: ["gzip"],
       body: grpcFrame(Buffer.from([1, 2, 3]), { flags: 1 }),
-      code: 3,
+      code: 13,
       message: /decompression failed/,
     },
     {

@@ -6,7 +6,7 @@ import { startContractProvider } from "./support/start-provider.js";
 
 // The provider opens its port before connect's general path has loaded (it loads in the background); calls for the
 // general path that arrive in that moment must wait for it, not fail.
-it("calls for the general path made right after start() are served (Triple HTTP/1.1, JSON, streaming)", async () => {
+it("calls for the general path made right after start() are served (Triple JSON), beside gRPC streaming", async () => {
   const provider = await startContractProvider();
   const consumer = createConsumer({ timeout: 10_000 });
   try {
@@ -43,7 +43,7 @@ it("loads the general path in the background only once the lifecycle reaches sta
   const lifecycle = createLifecycle();
   const provider = await startContractProvider({ lifecycle, logger });
   try {
-    // A fast-lane call (unary gRPC) does not need it.
+    // A gRPC call (the engine's) does not need it.
     const consumer = createConsumer({ timeout: 10_000 });
     try {
       const grpc = consumer.reference(GreeterService, { url: provider.url });

@@ -1,4 +1,4 @@
-import type { HandlerContext } from "@connectrpc/connect";
+import type { HandlerContext, Interceptor } from "@connectrpc/connect";
 import { callInfo, type ServerTlsOptions } from "@dubbo-mesh/provider";
 import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,12 +41,14 @@ function whoAmI() {
   };
 }
 
+const passThrough: Interceptor = (next) => (req) => next(req);
+
 describe.each([
-  ["fast lane", true],
-  ["general path", false],
-])("peer identity and authorization (%s)", (_lane, fastLane) => {
+  ["gRPC engine", [] as Interceptor[]],
+  ["gRPC engine under an interceptor (connect's plain context)", [passThrough]],
+])("peer identity and authorization (%s)", (_path, interceptors) => {
   it("the handler sees the verified client identity: SPIFFE ID, DNS SANs, subject", async () => {
-    const p = await startContractProvider({ tls: mutual, fastLane }, (provider) =>
+    const p = await startContractProvider({ tls: mutual, interceptors }, (provider) =>
       provider.service(GreeterService, whoAmI()),
     );
     const client = createGrpcJsGreeterClient(p.target, { cacert: ca.cert, cert: web.cert, key: web.key });
@@ -61,7 +63,7 @@ describe.each([
   });
 
   it("authorization lets allowed principals and trust domains in and answers others PERMISSION_DENIED", async () => {
-    const p = await startContractProvider({ tls: mutual, fastLane }, (provider) =>
+    const p = await startContractProvider({ tls: mutual, interceptors }, (provider) =>
       provider.service(GreeterService, contractGreeter(), {
         authorization: { principals: ["cluster.local/ns/default/*"], trustDomains: ["partner.example"] },
       }),

@@ -29,15 +29,15 @@ const intruder = otherCa.issue("intruder", { cn: "web", sans: ["URI:spiffe://clu
 const serverTls: ServerTlsOptions = { keyCertChainPath: server.cert, privateKeyPath: server.key };
 const mutualTls: ServerTlsOptions = { ...serverTls, trustCertCollectionPath: meshCa.cert };
 
-describeGreeterContract("provider over TLS (fast lane): grpc-js and Python grpcio, every call kind", async () => ({
+describeGreeterContract("provider over TLS (gRPC engine): grpc-js and Python grpcio, every call kind", async () => ({
   ...(await startContractProvider({ tls: serverTls })),
   tls: { cacert: meshCa.cert },
 }));
-describeGreeterContract("provider over mTLS (general path), verified by its mesh name", async () => ({
-  ...(await startContractProvider({ tls: mutualTls, fastLane: false })),
+describeGreeterContract("provider over mTLS, verified by its mesh name", async () => ({
+  ...(await startContractProvider({ tls: mutualTls })),
   tls: { cacert: meshCa.cert, cert: web.cert, key: web.key, servername: "greeter.default.svc.cluster.local" },
 }));
-describeGreeterContract("provider over mTLS (fast lane)", async () => ({
+describeGreeterContract("provider over mTLS", async () => ({
   ...(await startContractProvider({ tls: mutualTls })),
   tls: { cacert: meshCa.cert, cert: web.cert, key: web.key },
 }));

@@ -6,8 +6,8 @@ import type { GreeterService, GreetRequest } from "@dubbo-mesh/sample-greeter";
 export interface StreamCall {
   /** The request name (the script of the call, see `streamingGreeter`). */
   readonly name: string;
-  /** Which of the provider's lanes ran the handler (told by the context it got; see `laneOf`). */
-  readonly lane: "fast lane" | "general path";
+  /** Whether the handler got the engine's own context (see `laneOf`). */
+  readonly lane: "engine" | "plain context";
   /** Messages the handler yielded so far. */
   produced: number;
   /** How the handler's generator ended: ran to its end, threw, or was stopped at a `yield` (return()). */
@@ -19,11 +19,11 @@ export interface StreamCall {
 }
 
 /**
- * Which lane a handler runs on: the fast lane hands it its own lazily built context object; connect's general path (and
- * connect's interceptor plumbing, on either lane) a plain object.
+ * What context a handler got: the gRPC engine hands it the call's own lazily built context object; connect's
+ * plumbing (its general path, and its interceptor chain on the engine) a plain object.
  */
 export function laneOf(ctx: HandlerContext): StreamCall["lane"] {
-  return Object.getPrototypeOf(ctx) === Object.prototype ? "general path" : "fast lane";
+  return Object.getPrototypeOf(ctx) === Object.prototype ? "plain context" : "engine";
 }
 
 /** A GreetStream reply carrying `i`, padded to `size` characters. */

@@ -45,7 +45,7 @@ export function callInfo(context: HandlerContext | { values: ContextValues }): C
 const identities = new WeakMap<net.Socket, PeerIdentity | null>();
 
 /**
- * @internal The call info of a call on a connection: both lanes (the fast lane's context and connect's general path)
+ * @internal The call info of a call on a connection: both paths (the gRPC engine's context and connect's general path)
  * build it here. `socket` is the request's socket (HTTP/1.1) or the HTTP/2 session's.
  */
 export function callInfoOf(socket: net.Socket | tls.TLSSocket | undefined, httpVersion: string): CallInfo {

@@ -29,8 +29,8 @@ export type BoundMethod = (input: unknown, context: HandlerContext) => unknown;
 
 /**
  * Resolves the implementation method for a call by (service, version, group): the exact registration, or Dubbo's
- * fallback when enabled. No match is UNIMPLEMENTED naming what was asked for. Both lanes — connect's general path (via
- * the request gate) and the unary fast lane — route through this one function.
+ * fallback when enabled. No match is UNIMPLEMENTED naming what was asked for. Both paths — connect's general path (via
+ * the request gate) and the gRPC engine — route through this one function.
  */
 export function resolveTarget(
   table: ServiceTable<Registration>,
@@ -76,7 +76,7 @@ export function resolveTarget(
 
 /**
  * Answers PERMISSION_DENIED unless the caller's verified client certificate satisfies the registration's rule (as an
- * Istio AuthorizationPolicy's principals). Runs in the bound method, so both lanes and every call kind check it,
+ * Istio AuthorizationPolicy's principals). Runs in the bound method, so both paths and every call kind check it,
  * before the implementation runs.
  */
 function authorize(rule: PrincipalRule, ctx: HandlerContext, target: string): void {

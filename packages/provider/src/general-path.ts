@@ -6,12 +6,12 @@ import type { NodeRequest, NodeResponse } from "./node-types.js";
 import { createRouteLookup } from "./route-lookup.js";
 import { createRoutes, type RouterOptions } from "./router.js";
 
-/** A request listener for everything the fast lane does not take. */
+/** A request listener for everything the gRPC engine does not take. */
 export type NodeListener = (req: NodeRequest, res: NodeResponse) => void;
 
 /**
- * Builds connect's general path — gRPC (streaming, JSON, compressed), gRPC-web, Connect and Triple HTTP unary over
- * HTTP/1.1 and HTTP/2 — over the service table. The provider imports this module in the background once it is
+ * Builds connect's general path — gRPC-web, Connect and Triple HTTP unary over HTTP/1.1 and HTTP/2 — over the service
+ * table. The provider imports this module in the background once it is
  * listening, so connect-node's transports and handlers are not on the start-up path.
  */
 export function createGeneralPath(

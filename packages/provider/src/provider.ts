@@ -21,9 +21,9 @@ import {
 import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
-import { createGrpcLane } from "./fast-lane/grpc-lane.js";
 import type { NodeListener } from "./general-path.js";
 import { type GenericServiceOptions, genericServiceOf } from "./generic-service.js";
+import { createGrpcEngine } from "./grpc/engine.js";
 import { createHealthService } from "./health-service.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
@@ -60,12 +60,6 @@ export interface ProviderOptions {
   health?: boolean;
   /** Serve `grpc.reflection.v1.ServerReflection` (grpcurl, `dubbo-mesh invoke`). Default true. */
   reflection?: boolean;
-  /**
-   * Serve unary and server-streaming gRPC calls over HTTP/2 with binary protobuf and no compression on the fast lane
-   * (node:http2 streams directly) instead of connect's general path. Same semantics, several times the throughput;
-   * false sends every call through the general path. Default true.
-   */
-  fastLane?: boolean;
   /**
    * Maximum age of an HTTP/2 connection in ms (`dubbo.protocol.max-connection-age`, gRFC A9), ±10% jitter, after
    * which it gets GOAWAY so clients reconnect — and spread over pods behind a ClusterIP. Default 0 = no limit.
@@ -198,12 +192,13 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           impl: createReflectionService(exported),
         });
       }
+      // The general path records metrics through an interceptor; the engine's calls record their own.
       const interceptors = [
         ...(options.metrics ? [metricsInterceptor(options.metrics)] : []),
         ...(options.interceptors ?? []),
       ];
-      // connect-node's general path is not on the start-up path: the port opens, the fast lane serves unary and
-      // server-streaming gRPC (health included) and the application reports started without it. It loads on the
+      // connect-node's general path (gRPC-web, Connect, Triple HTTP, HTTP/1.1) is not on the start-up path: the port
+      // opens, the gRPC engine serves every gRPC call (health included) and the application reports started without it. It loads on the
       // first request that needs it (which waits for it) or, in the background, once the application has started —
       // one macrotask later, so that loading (~100 ms of module evaluation) does not delay the start-up probe.
       let general: NodeListener | undefined;
@@ -249,19 +244,17 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           },
         );
       };
-      const lane =
-        (options.fastLane ?? true)
-          ? createGrpcLane({
-              table,
-              fallbackToDefault,
-              readMaxBytes,
-              interceptors: options.interceptors ?? [],
-              metrics: options.metrics,
-              shutdownSignal: shutdown.signal,
-              logger,
-            })
-          : undefined;
-      server = createDualServer(handler, lane, { h1: h1Timeouts, front });
+      // Every gRPC call over HTTP/2 runs on the engine; the general path gets the rest.
+      const engine = createGrpcEngine({
+        table,
+        fallbackToDefault,
+        readMaxBytes,
+        interceptors: options.interceptors ?? [],
+        metrics: options.metrics,
+        shutdownSignal: shutdown.signal,
+        logger,
+      });
+      server = createDualServer(handler, engine, { h1: h1Timeouts, front });
       const tlsServer = server.tls;
       if (options.tls && tlsServer && options.tls.reload !== false && front.material) {
         tlsReload = reloadTlsOnChange({

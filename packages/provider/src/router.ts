@@ -6,7 +6,6 @@ import {
   type UniversalHandlerOptions,
 } from "@connectrpc/connect/protocol";
 import { createHandlerFactory as createConnectHandlerFactory } from "@connectrpc/connect/protocol-connect";
-import { createHandlerFactory as createGrpcHandlerFactory } from "@connectrpc/connect/protocol-grpc";
 import { createHandlerFactory as createGrpcWebHandlerFactory } from "@connectrpc/connect/protocol-grpc-web";
 import { compressionGzip } from "@connectrpc/connect-node";
 import {
@@ -35,9 +34,10 @@ export interface RouterOptions {
 export type Routes = ReadonlyMap<string, UniversalHandler>;
 
 /**
- * Builds one handler per method path of every registered service. Each handler negotiates the protocol by content
- * type — gRPC, gRPC-web, Triple HTTP unary (`application/json|proto`), Connect streaming — and all of them dispatch
- * through the same gate and implementations.
+ * Builds one handler per method path of every registered service, for the protocols connect serves here: gRPC-web,
+ * Triple HTTP unary (`application/json|proto`) and Connect. Each handler negotiates the protocol by content type, and
+ * all of them dispatch through the same gate and implementations. gRPC itself is the engine's (`grpc/engine.ts`); a
+ * gRPC request over HTTP/1.1, which gRPC does not define, gets connect's 415.
  */
 export function createRoutes(table: ServiceTable<Registration>, options: RouterOptions): Routes {
   const handlerOptions: Partial<UniversalHandlerOptions> = {
@@ -49,7 +49,6 @@ export function createRoutes(table: ServiceTable<Registration>, options: RouterO
   };
   const triple = createTripleHandlerFactory(handlerOptions);
   const protocols = [
-    createGrpcHandlerFactory(handlerOptions),
     createGrpcWebHandlerFactory(handlerOptions),
     triple,
     withNumericEndStreamStatus(createConnectHandlerFactory(handlerOptions)),

@@ -23,7 +23,7 @@ export function respondUnknownRoute(
   knownService: (name: string) => boolean,
   res: NodeResponse,
 ): void {
-  const error = new ConnectError(describe(path, knownService), Code.Unimplemented);
+  const error = new ConnectError(describeUnknownRoute(path, knownService), Code.Unimplemented);
   if (contentType.toLowerCase().startsWith(grpc.contentTypeGrpc)) {
     // gRPC and gRPC-web alike: both read the status from a trailers-only response.
     const header = grpc.setTrailerStatus({ [grpc.headerContentType]: contentType }, error) as Record<string, string>;
@@ -52,7 +52,8 @@ export function respondUnknownRoute(
   res.end(`${error.rawMessage}\n`);
 }
 
-function describe(path: string, knownService: (name: string) => boolean): string {
+/** Says what is unknown about a path: its form, its service, or its method (the message of UNIMPLEMENTED). */
+export function describeUnknownRoute(path: string, knownService: (name: string) => boolean): string {
   const match = /^\/([^/]+)\/([^/]+)$/.exec(path);
   if (!match) return `unknown path ${path}: expected /<package.Service>/<Method> or the path of an HTTP rule`;
   const [, service = "", method = ""] = match;

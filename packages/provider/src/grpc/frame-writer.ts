@@ -29,8 +29,16 @@ export class FrameWriter {
     this.#stream = stream;
   }
 
-  /** Adds one serialized message; written at the latest once the microtask queue is empty. */
-  add(message: Uint8Array): void {
+  /**
+   * Adds one serialized message; written at the latest once the microtask queue is empty. A message with flags (a
+   * compressed one) goes out at once in its own frame, after what is pending.
+   */
+  add(message: Uint8Array, flags = 0): void {
+    if (flags !== 0) {
+      this.flush();
+      this.#write(frameMessage(message, flags));
+      return;
+    }
     if (this.#single) {
       this.#startBatch(this.#single, message.length);
       this.#single = undefined;

@@ -1,0 +1,234 @@
+import type { Interceptor, MethodImplSpec } from "@connectrpc/connect";
+import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
+import type { grpc } from "@dubbo-mesh/protocol";
+import type { BoundMethod } from "../dispatch.js";
+import { InputQueue } from "./input-queue.js";
+import { RequestReader, singleMessage } from "./request-reader.js";
+import type { ServerCall } from "./server-call.js";
+
+/** What a call kind needs besides the call: the handler, the interceptors, the read limit and the codecs. */
+export interface CallPlan {
+  readonly target: BoundMethod;
+  readonly interceptors: Interceptor[];
+  readonly readMaxBytes: number;
+  readonly input: grpc.Codec;
+  readonly output: grpc.Codec;
+}
+
+/**
+ * Serves a call by its method's kind. Every kind reads with a `RequestReader` and ends through the `ServerCall`;
+ * they differ only in how the handler takes its input (one message, or an `InputQueue`) and gives its output (one
+ * message, or an async iterable pumped by `pumpOutput`). Interceptors run through connect's own
+ * `invokeUnaryImplementation` / `transformInvokeImplementation`; without interceptors the handler is called directly.
+ */
+export function serveCall(call: ServerCall, plan: CallPlan): void {
+  const kind = call.method.methodKind;
+  if (kind === "unary") serveUnary(call, plan);
+  else if (kind === "server_streaming" && plan.interceptors.length === 0) serveServerStreaming(call, plan);
+  else serveWithInputStream(call, plan);
+}
+
+/** Unary: the request read whole, then the handler (a plain return value answered without a promise hop). */
+function serveUnary(call: ServerCall, plan: CallPlan): void {
+  const respond = (out: unknown) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = plan.output.serialize(out);
+    } catch (e) {
+      return call.fail(e);
+    }
+    call.respondUnary(bytes);
+  };
+  const fail = (e: unknown) => call.fail(e);
+  const reader = new RequestReader(
+    call.stream,
+    plan.readMaxBytes,
+    call.encoding,
+    plan.input.parse,
+    singleMessage(
+      "unary",
+      (input) => {
+        if (call.ended) return;
+        if (plan.interceptors.length > 0) {
+          const spec = { kind: "unary", method: call.method, impl: plan.target } as MethodImplSpec & { kind: "unary" };
+          invokeUnaryImplementation(spec, call.context.toPlain(), input as never, plan.interceptors).then(
+            respond,
+            fail,
+          );
+          return;
+        }
+        let out: unknown;
+        try {
+          out = plan.target(input, call.context);
+        } catch (e) {
+          return fail(e);
+        }
+        if (out instanceof Promise) out.then(respond, fail);
+        else respond(out);
+      },
+      fail,
+    ),
+  );
+  call.onEnd = () => reader.stop();
+}
+
+/** Server streaming without interceptors: the request read whole, then the handler's messages pumped out. */
+function serveServerStreaming(call: ServerCall, plan: CallPlan): void {
+  let stopOutput: (() => void) | undefined;
+  const reader = new RequestReader(
+    call.stream,
+    plan.readMaxBytes,
+    call.encoding,
+    plan.input.parse,
+    singleMessage(
+      "server-streaming",
+      (input) => {
+        if (call.ended) return;
+        let it: AsyncIterator<unknown>;
+        try {
+          it = (plan.target(input, call.context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        } catch (e) {
+          return call.fail(e);
+        }
+        stopOutput = pumpOutput(call, plan, it);
+      },
+      (e) => call.fail(e),
+    ),
+  );
+  call.onEnd = () => {
+    reader.stop();
+    stopOutput?.();
+  };
+}
+
+/**
+ * Client streaming, bidi, and server streaming under interceptors: the handler (or connect's interceptor chain) gets
+ * the request messages as an `InputQueue` at once — a bad request reaches it as the error of its next read — and its
+ * output is pumped out as it comes.
+ */
+function serveWithInputStream(call: ServerCall, plan: CallPlan): void {
+  let queue: InputQueue<unknown> | undefined;
+  const reader = new RequestReader(call.stream, plan.readMaxBytes, call.encoding, plan.input.parse, {
+    message: (m) => queue?.push(m),
+    end: () => queue?.end(),
+    error: (e) => {
+      queue?.fail(e);
+      // The handler sees the error on its next read; one that does not read still ends now (after it had its turn).
+      setImmediate(() => call.fail(e));
+    },
+  });
+  queue = new InputQueue(reader);
+  const input = queue;
+  let stopOutput: (() => void) | undefined;
+  call.onEnd = (error) => {
+    reader.stop();
+    if (error) input.fail(error);
+    else input.end();
+    stopOutput?.();
+  };
+  const kind = call.method.methodKind;
+  if (plan.interceptors.length > 0) {
+    const spec = { kind, method: call.method, impl: plan.target } as MethodImplSpec;
+    let out: AsyncIterator<unknown>;
+    try {
+      out = transformInvokeImplementation(
+        spec,
+        call.context.toPlain(),
+        plan.interceptors,
+      )(input as never)[Symbol.asyncIterator]();
+    } catch (e) {
+      call.fail(e);
+      return;
+    }
+    stopOutput = pumpOutput(call, plan, out);
+    return;
+  }
+  let result: unknown;
+  try {
+    result = plan.target(input, call.context);
+  } catch (e) {
+    call.fail(e);
+    return;
+  }
+  if (kind === "client_streaming") {
+    Promise.resolve(result).then(
+      (out) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = plan.output.serialize(out);
+        } catch (e) {
+          return call.fail(e);
+        }
+        call.respondUnary(bytes);
+      },
+      (e: unknown) => call.fail(e),
+    );
+    return;
+  }
+  let it: AsyncIterator<unknown>;
+  try {
+    it = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  } catch (e) {
+    call.fail(e);
+    return;
+  }
+  stopOutput = pumpOutput(call, plan, it);
+}
+
+/**
+ * Pulls a handler's response messages one at a time and sends each; when the stream's buffer is full the next one is
+ * pulled only after 'drain', so a client that does not read holds the handler back instead of filling memory. The
+ * iterator's end finishes the call OK, its error with that error. Returns the function that stops the iterator
+ * (`return()`) when the call ends first — at once if no `next()` is pending, else when it settles.
+ */
+export function pumpOutput(call: ServerCall, plan: CallPlan, it: AsyncIterator<unknown>): () => void {
+  // Invariants: `pulling` while a next() is pending; `exhausted` once the iterator ended, threw, or was told to return.
+  let pulling = false;
+  let exhausted = false;
+  const stop = () => {
+    if (exhausted || pulling) return;
+    exhausted = true;
+    try {
+      Promise.resolve(it.return?.()).catch(ignore);
+    } catch {
+      // A return() that throws has stopped all the same; nobody is left to tell.
+    }
+  };
+  const onNext = (r: IteratorResult<unknown>) => {
+    pulling = false;
+    if (call.ended) return stop();
+    if (r.done) {
+      exhausted = true;
+      return call.finish(undefined);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = plan.output.serialize(r.value);
+    } catch (e) {
+      return call.fail(e);
+    }
+    const wait = call.send(bytes);
+    if (wait) wait.then(pull, pull);
+    else pull();
+  };
+  const onError = (e: unknown) => {
+    pulling = false;
+    exhausted = true;
+    call.fail(e);
+  };
+  const pull = () => {
+    if (call.ended) return stop();
+    pulling = true;
+    let next: Promise<IteratorResult<unknown>>;
+    try {
+      next = it.next();
+    } catch (e) {
+      return onError(e);
+    }
+    next.then(onNext, onError);
+  };
+  pull();
+  return stop;
+}
+
+function ignore(): void {}
