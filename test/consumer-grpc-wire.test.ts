@@ -3,6 +3,7 @@
  * (and the decompressed-size limit), flow control when the caller reads slowly, write backpressure on a client
  * stream, cancellation of a bidi call by breaking out of for-await, interceptors on streaming calls.
  */
+import * as dgram from "node:dgram";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { gzipSync } from "node:zlib";
@@ -270,5 +271,23 @@ describe("consumer gRPC transport: cancellation and interceptors", () => {
     expect((await g.greetClientStream(one())).greeting).toBe("ok");
     for await (const r of g.greetBidi(one())) expect(r.greeting).toBe("ok");
     expect(seen).toEqual(["Greet:false", "GreetStream:true", "GreetClientStream:true", "GreetBidi:true"]);
+  });
+});
+
+describe("consumer gRPC transport: the deadline while connecting", () => {
+  it("a connection that cannot be made in time (DNS that never answers) ends at the deadline: DEADLINE_EXCEEDED", async () => {
+    // A DNS server on loopback that reads queries and never answers: the lookup would take timeoutMs x tries (60 s).
+    const silent = dgram.createSocket("udp4");
+    let queries = 0;
+    silent.on("message", () => queries++);
+    await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    const dns = { servers: [`127.0.0.1:${silent.address().port}`], timeoutMs: 30_000, tries: 2 };
+    const consumer = createConsumer({ dns, retries: 0 });
+    cleanups.push(() => consumer.close());
+    const slow = consumer.reference(GreeterService, { url: "tri://never.answered.test:50052", timeout: 300 });
+    const e = await failure(slow.greet({ name: "x" }));
+    expect(e.code).toBe(Code.DeadlineExceeded);
+    expect(queries).toBeGreaterThan(0);
   });
 });

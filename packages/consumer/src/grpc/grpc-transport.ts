@@ -96,8 +96,10 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
   const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
 
   /**
-   * Opens the attempt's stream and arms its ends: the deadline's timer and the caller's abort. Rejects (the attempt
-   * "not-started") when no stream could be opened.
+   * Opens the attempt's stream and arms its ends — the deadline's timer and the caller's abort — from the start, so
+   * that a connection that takes long to establish is bounded by the deadline too. Rejects (the attempt
+   * "not-started") when no stream was opened: the connection failed, or the deadline or the abort came first (a
+   * stream that opens after that is reset at once).
    */
   function open<O extends DescMessage>(
     method: DescMethod & { output: O },
@@ -108,29 +110,49 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
     onEnd: (call: GrpcCall<O>) => void,
   ): Promise<{ stream: http2.ClientHttp2Stream; call: GrpcCall<O> }> {
     if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
-    return session.request("POST", wireOf(method).path, headers, {}).then(
-      (stream) => {
-        session.observe(stream, attempt);
-        const call = new GrpcCall<O>(stream, (kind) => outputCodec(method, kind), readMaxBytes, session);
-        const timer =
-          timeoutMs === undefined
-            ? undefined
-            : setTimeout(
-                () => call.fail(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-                timeoutMs,
-              );
-        const onAbort = () => call.fail(ConnectError.from(signal?.reason, Code.Canceled));
-        signal?.addEventListener("abort", onAbort, { once: true });
-        call.onEnd = () => {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          onEnd(call);
-        };
-        if (signal?.aborted) onAbort();
-        return { stream, call };
-      },
-      (e: unknown) => Promise.reject(errorFromNodeReason(e)),
-    );
+    return new Promise((resolve, reject) => {
+      /** The call once its stream is open; until then an end rejects the opening. */
+      let call: GrpcCall<O> | undefined;
+      let early: ConnectError | undefined;
+      const end = (error: ConnectError) => {
+        if (call) {
+          call.fail(error);
+        } else if (early === undefined) {
+          early = error;
+          disarm();
+          reject(error);
+        }
+      };
+      const onTimeout = () => end(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+      const timer = timeoutMs === undefined ? undefined : setTimeout(onTimeout, timeoutMs);
+      const onAbort = () => end(ConnectError.from(signal?.reason, Code.Canceled));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const disarm = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      session.request("POST", wireOf(method).path, headers, {}).then(
+        (stream) => {
+          if (early !== undefined) {
+            stream.close(grpc.http2Error.cancel);
+            return;
+          }
+          session.observe(stream, attempt);
+          const opened = new GrpcCall<O>(stream, (kind) => outputCodec(method, kind), readMaxBytes, session);
+          opened.onEnd = () => {
+            disarm();
+            onEnd(opened);
+          };
+          call = opened;
+          resolve({ stream, call: opened });
+        },
+        (e: unknown) => {
+          if (early !== undefined) return;
+          disarm();
+          reject(errorFromNodeReason(e));
+        },
+      );
+    });
   }
 
   function unaryOnce<I extends DescMessage, O extends DescMessage>(
