@@ -147,6 +147,9 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
     "%s: even spread over the 3 pods (each 25 to 42 percent of 600)",
     async (lb) => {
       const { consumer, greeter } = balanced({ loadBalancer: lb });
+      // The spread is of the pods in rotation: wait for all three health Watches to answer first (a call made while
+      // only one has answered goes to that one, which skews the shares on a loaded machine).
+      await waitFor(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
       const counts = await spread(greeter, 600);
       console.log(`dns ${lb}:`, shares(counts));
       expect([...counts.keys()].sort()).toEqual(PODS.map(at));
