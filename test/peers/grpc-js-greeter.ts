@@ -86,9 +86,11 @@ const greetBidi: grpc.handleBidiStreamingCall<GreetRequest, GreetResponse> = (ca
 /**
  * Starts an independent greeter peer on @grpc/grpc-js (service loaded from proto/greet/v1/greet.proto with
  * proto-loader) that implements the whole greeter contract, plus a settable grpc.health.v1.Health service.
- * It binds 127.0.0.1:0 without TLS; the caller must `close()` it.
+ * It binds 127.0.0.1:0, without TLS unless `credentials` say otherwise; the caller must `close()` it.
  */
-export async function startGrpcJsGreeter(): Promise<GrpcJsGreeter> {
+export async function startGrpcJsGreeter(
+  credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<GrpcJsGreeter> {
   const server = new grpc.Server();
   const calls: ReceivedCall[] = [];
   const record = (method: string, metadata: grpc.Metadata): void => {
@@ -122,7 +124,7 @@ export async function startGrpcJsGreeter(): Promise<GrpcJsGreeter> {
   const health = createGrpcJsHealth({ "": "SERVING", [GREETER_SERVICE]: "SERVING" });
   server.addService(healthServiceDefinition(), health.implementation);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync("127.0.0.1:0", credentials, (error, boundPort) =>
       error === null ? resolve(boundPort) : reject(error),
     );
   });

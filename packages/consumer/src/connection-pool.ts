@@ -1,4 +1,5 @@
 import type { LookupFunction } from "node:net";
+import type { ClientTls } from "./client-tls.js";
 import { EndpointConnection } from "./endpoint-connection.js";
 
 /** Options of a `ConnectionPool`. */
@@ -13,10 +14,12 @@ export interface ConnectionPoolOptions {
 interface Entry {
   connection: EndpointConnection;
   holders: number;
+  key: string;
 }
 
 /**
- * The connections of one consumer: one `EndpointConnection` per (base URL, dialled IP), shared by every target that
+ * The connections of one consumer: one `EndpointConnection` per (base URL, dialled IP, TLS setting), shared by every
+ * target that
  * has that endpoint (two references to one provider, say), counted so that the last one to let go closes it. Closing
  * the pool closes them all.
  */
@@ -30,9 +33,12 @@ export class ConnectionPool {
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs ?? 5 * 60_000;
   }
 
-  /** The connection to `url` (dialled at `ip` if given), created on first use; `release` it when done. */
-  acquire(url: URL, ip?: string): EndpointConnection {
-    const key = `${url.origin}|${ip ?? ""}`;
+  /**
+   * The connection to `url` (dialled at `ip` if given, over TLS with `tls`), created on first use; `release` it when
+   * done.
+   */
+  acquire(url: URL, ip?: string, tls?: ClientTls): EndpointConnection {
+    const key = `${url.origin}|${ip ?? ""}|${tls?.key ?? ""}`;
     let entry = this.#entries.get(key);
     if (!entry) {
       const connection = new EndpointConnection({
@@ -40,8 +46,9 @@ export class ConnectionPool {
         ip,
         lookup: this.#lookup,
         idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs,
+        ...(tls ? { tls } : {}),
       });
-      entry = { connection, holders: 0 };
+      entry = { connection, holders: 0, key };
       this.#entries.set(key, entry);
     }
     entry.holders++;
@@ -50,11 +57,10 @@ export class ConnectionPool {
 
   /** Lets go of a connection from `acquire`; the last holder's release closes it once its calls have finished. */
   release(connection: EndpointConnection): void {
-    const key = `${connection.url.origin}|${connection.ip ?? ""}`;
-    const entry = this.#entries.get(key);
-    if (!entry || entry.connection !== connection) return;
+    const entry = [...this.#entries.values()].find((e) => e.connection === connection);
+    if (!entry) return;
     if (--entry.holders > 0) return;
-    this.#entries.delete(key);
+    this.#entries.delete(entry.key);
     connection.closeWhenIdle();
   }
 

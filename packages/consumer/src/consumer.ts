@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
 import { checkInterfaceName, health } from "@dubbo-mesh/protocol";
+import { createJsonLogger } from "@dubbo-mesh/runtime";
 import { defaultBackoff } from "./backoff.js";
 import { BalancerRegistry } from "./balancing/balancer-registry.js";
 import type { Cluster } from "./balancing/cluster.js";
@@ -9,8 +10,9 @@ import { createAddressQuery } from "./balancing/dns-query.js";
 import type { Endpoint, EndpointStats } from "./balancing/endpoint.js";
 import { defaultOutlierDetection } from "./balancing/outlier-detection.js";
 import { createPickingTransport } from "./balancing/picking-transport.js";
-import { ResolverRegistry } from "./balancing/resolver-registry.js";
+import { ResolverRegistry, targetUrls } from "./balancing/resolver-registry.js";
 import type { CallTransport } from "./call.js";
+import { ClientTls, type ClientTlsOptions } from "./client-tls.js";
 import { createClientTransport } from "./client-transport.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
@@ -94,6 +96,21 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     onEndpointChange: options.onEndpointChange,
   });
   const clusterOf = new WeakMap<object, Cluster>();
+  const logger = options.logger ?? createJsonLogger();
+  // The TLS settings in use, by key: references with equal settings share them and so their connections.
+  const tlsSettings = new Map<string, ClientTls>();
+  const tlsOf = (tlsOptions: ClientTlsOptions): ClientTls => {
+    const setting = new ClientTls(tlsOptions, logger);
+    const known = tlsSettings.get(setting.key);
+    if (known) {
+      setting.close();
+      return known;
+    }
+    tlsSettings.set(setting.key, setting);
+    return setting;
+  };
+  const consumerTls = typeof options.tls === "object" ? options.tls : options.tls === true ? {} : undefined;
+  if (consumerTls) tlsOf(consumerTls); // bad files stop createConsumer, not the first call
   let closed = false;
   /** The call path of one reference to `typeName` (its transport) and the cluster of its target. */
   const open = (
@@ -107,9 +124,11 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     const target = referenceTarget(typeName, ref, context);
     let cluster: Cluster;
     try {
+      const tlsOptions = referenceTls(consumerTls, ref.tls, target);
       cluster = clusters.get(target, {
         loadBalancer: ref.loadBalancer ?? options.loadBalancer ?? "round_robin",
         healthServiceName: healthName(target),
+        ...(tlsOptions ? { tls: tlsOf(tlsOptions) } : {}),
       });
     } catch (e) {
       throw new Error(`reference to ${typeName}: ${e instanceof Error ? e.message : String(e)}`);
@@ -162,8 +181,25 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
       closed = true;
       pool.close(); // first: calls in flight fail now, rather than finishing on connections let go of gracefully
       clusters.close();
+      for (const setting of tlsSettings.values()) setting.close();
     },
   };
+}
+
+/**
+ * The TLS options of a reference: none for `tls: false`; the consumer's with the reference's fields over them for an
+ * object; else the consumer's, or the system's CAs for a `url` written `https://`, or none (cleartext).
+ */
+function referenceTls(
+  consumerTls: ClientTlsOptions | undefined,
+  refTls: ClientTlsOptions | boolean | undefined,
+  target: ReferenceTarget,
+): ClientTlsOptions | undefined {
+  if (refTls === false) return undefined;
+  if (typeof refTls === "object") return { ...consumerTls, ...refTls };
+  if (consumerTls) return consumerTls;
+  const https = targetUrls(target).some((u) => u.protocol === "https:");
+  return refTls === true || https ? {} : undefined;
 }
 
 /** The service name a reference's endpoints are health-watched for, or undefined for no health checking. */

@@ -1,11 +1,14 @@
 import type * as Http from "node:http";
+import type * as Https from "node:https";
 import type { LookupFunction } from "node:net";
+import type { ClientTls } from "./client-tls.js";
 import { ObservedSessionManager } from "./observed-session-manager.js";
 import { pinnedLookup } from "./pinned-lookup.js";
 
 // node:http through process.getBuiltinModule, not an import: the ES module facade of node:http reads every export,
 // and one of them loads Node's bundled undici (fetch) — ~40 ms of every start-up, for nothing used here.
 const http: typeof Http = process.getBuiltinModule("node:http");
+const https: typeof Https = process.getBuiltinModule("node:https");
 
 /** Options of an `EndpointConnection`. */
 export interface EndpointConnectionOptions {
@@ -17,24 +20,29 @@ export interface EndpointConnectionOptions {
   lookup?: LookupFunction;
   /** Close an HTTP/2 connection with no call for this long, in ms. */
   idleConnectionTimeoutMs: number;
+  /** Connect with TLS (the calls' URL becomes `https://`), verified against `url`'s host. Default cleartext. */
+  tls?: ClientTls;
 }
 
 /**
  * The connections to one endpoint: an HTTP/2 session manager (gRPC, Triple over h2, the health Watch — one
  * connection, PING keep-alive, reconnect after GOAWAY) and a keep-alive HTTP/1.1 agent (Triple HTTP/1.1), each made
  * on first use. With an `ip` both connect to it, while `:authority` / `Host` stay `url`'s host, which is what a
- * sidecar or a virtual host routes on.
+ * sidecar or a virtual host routes on. With `tls` both connect with TLS, and the server certificate is checked against
+ * `url`'s host — the name, not the IP dialled.
  */
 export class EndpointConnection {
   readonly url: URL;
   readonly ip: string | undefined;
   readonly #lookup: LookupFunction | undefined;
   readonly #idleConnectionTimeoutMs: number;
+  readonly #tls: ClientTls | undefined;
   #h2: ObservedSessionManager | undefined;
   #agent: Http.Agent | undefined;
 
   constructor(options: EndpointConnectionOptions) {
-    this.url = options.url;
+    this.#tls = options.tls;
+    this.url = options.tls ? withScheme(options.url, "https:") : options.url;
     this.ip = options.ip;
     this.#lookup = options.ip !== undefined ? pinnedLookup(options.ip) : options.lookup;
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs;
@@ -42,18 +50,35 @@ export class EndpointConnection {
 
   /** The HTTP/2 session manager (no connection until the first request). */
   get http2(): ObservedSessionManager {
+    const secure = this.#tls;
+    const lookup = this.#lookup;
+    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(this.url.port || 443);
     this.#h2 ??= new ObservedSessionManager(
       this.url,
       { idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs },
-      this.#lookup ? { lookup: this.#lookup } : undefined,
+      secure ? { createConnection: () => secure.connect(host, port, ["h2"], lookup) } : lookup ? { lookup } : undefined,
     );
     return this.#h2;
   }
 
-  /** The HTTP/1.1 agent. */
+  /** The HTTP/1.1 agent (an HTTPS one with `tls`). */
   get agent(): Http.Agent {
-    this.#agent ??= new http.Agent({ keepAlive: true, ...(this.#lookup ? { lookup: this.#lookup } : {}) });
-    return this.#agent;
+    if (this.#agent) return this.#agent;
+    const lookup = this.#lookup ? { lookup: this.#lookup } : {};
+    const secure = this.#tls;
+    if (!secure) {
+      this.#agent = new http.Agent({ keepAlive: true, ...lookup });
+      return this.#agent;
+    }
+    const agent = new https.Agent({ keepAlive: true, ...lookup });
+    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(this.url.port || 443);
+    // Every socket through the consumer's TLS setting (its current certificates, its server-name check).
+    (agent as unknown as { createConnection: () => unknown }).createConnection = () =>
+      secure.connect(host, port, ["http/1.1"], this.#lookup);
+    this.#agent = agent;
+    return agent;
   }
 
   /** Closes the connections once their calls have finished (HTTP/1.1: sockets close as their requests end). */
@@ -70,4 +95,10 @@ export class EndpointConnection {
     this.#h2?.abort();
     this.#agent?.destroy();
   }
+}
+
+function withScheme(url: URL, protocol: "https:"): URL {
+  const copy = new URL(url.href);
+  copy.protocol = protocol;
+  return copy;
 }

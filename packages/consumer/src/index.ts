@@ -29,6 +29,7 @@ export {
 export { roundRobin } from "./balancing/round-robin.js";
 export type { Attempt, Progress } from "./call.js";
 export { type ClassifiedFailure, classifyFailure, type Delivery } from "./classify-failure.js";
+export type { ClientTlsOptions } from "./client-tls.js";
 export { type Consumer, createConsumer } from "./consumer.js";
 export { createDnsLookup, type DnsOptions, HostResolutionError } from "./dns-lookup.js";
 export type { GenericCallOptions, GenericClient } from "./generic-client.js";

@@ -1,9 +1,11 @@
 import type { Interceptor } from "@connectrpc/connect";
+import type { Logger } from "@dubbo-mesh/runtime";
 import type { BackoffOptions } from "./backoff.js";
 import type { EndpointChange } from "./balancing/cluster.js";
 import type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
 import type { BalancerFactory } from "./balancing/picker.js";
 import type { ResolverFactory } from "./balancing/resolver-registry.js";
+import type { ClientTlsOptions } from "./client-tls.js";
 import type { DnsOptions } from "./dns-lookup.js";
 import type { IdempotentOption } from "./idempotency.js";
 import type { Env } from "./mesh-address.js";
@@ -82,6 +84,16 @@ export interface ConsumerOptions {
    * log "10.1.2.3:50052 left rotation: health NOT_SERVING". See also `Consumer.endpoints()`.
    */
   onEndpointChange?: (change: EndpointChange) => void;
+  /**
+   * TLS for every reference (`dubbo.ssl.client-*`): `true` verifies providers with the system's CAs; an object names
+   * the trust collection and, for mTLS, the client certificate and key (files checked now: a bad one throws naming
+   * the key, the file and the problem; reloaded when they change). The server certificate is verified against the
+   * address's host — the mesh name of `providedBy`, or the `url`'s host — also when each pod is dialled by IP.
+   * A reference's `tls` overrides it; a `url` written `https://` turns TLS on for that reference. Default cleartext.
+   */
+  tls?: ClientTlsOptions | boolean;
+  /** Where events go (certificate reloads). Default one JSON line per event on stdout. */
+  logger?: Logger;
 }
 
 /**
@@ -141,6 +153,12 @@ export interface ReferenceOptions {
    * for a single address (where a sidecar does it).
    */
   healthCheck?: boolean | { serviceName: string };
+  /**
+   * TLS of this reference: `false` for cleartext, `true` for the consumer's setting (or the system's CAs), an object
+   * for the consumer's setting with these fields replaced (another CA, `serverName`, a pinned `serverIdentity`).
+   * Default the consumer's `tls`, and TLS anyway when `url` is written `https://`.
+   */
+  tls?: ClientTlsOptions | boolean;
 }
 
 /** The protocols a reference may use; both are Triple (gRPC is Triple's HTTP/2 wire). */

@@ -1,6 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client, ServiceImpl } from "@connectrpc/connect";
-import type { Consumer, GenericClient, ReferenceOptions } from "@dubbo-mesh/consumer";
+import type { Consumer, ConsumerOptions, GenericClient, ReferenceOptions } from "@dubbo-mesh/consumer";
 import { health } from "@dubbo-mesh/protocol";
 import {
   createProvider,
@@ -141,6 +141,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       meshEnable: values.consumer.meshEnable,
       balancing: values.consumer.balancing,
       loadBalancer: values.consumer.loadbalance,
+      tls: clientTls(values.ssl),
+      logger,
       env,
     });
     return consumer;
@@ -299,6 +301,18 @@ function serverTls(ssl: LoadedConfig["values"]["ssl"]): ProviderOptions["tls"] {
   };
   if (Object.values(files).every((v) => v === undefined)) return undefined;
   return { ...stripUndefined(files), permissive: ssl.serverPermissive };
+}
+
+/** The consumer's TLS from `dubbo.ssl.client-*`, or undefined when none of them is set (cleartext). */
+function clientTls(ssl: LoadedConfig["values"]["ssl"]): ConsumerOptions["tls"] {
+  const files = {
+    keyCertChainPath: ssl.clientKeyCertChainPath,
+    privateKeyPath: ssl.clientPrivateKeyPath,
+    keyPassword: ssl.clientKeyPassword,
+    trustCertCollectionPath: ssl.clientTrustCertCollectionPath,
+  };
+  if (Object.values(files).every((v) => v === undefined)) return undefined;
+  return stripUndefined(files);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

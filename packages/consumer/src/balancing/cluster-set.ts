@@ -1,3 +1,4 @@
+import type { ClientTls } from "../client-tls.js";
 import type { ConnectionPool } from "../connection-pool.js";
 import { type ReferenceTarget, targetName } from "../reference-target.js";
 import type { BalancerRegistry } from "./balancer-registry.js";
@@ -23,10 +24,12 @@ export interface ClusterChoice {
   loadBalancer: string;
   /** Service name to health-watch, or undefined for none. */
   healthServiceName: string | undefined;
+  /** TLS setting of the connections, or undefined for cleartext. */
+  tls?: ClientTls;
 }
 
 /**
- * The clusters of one consumer, one per (target, balancer, health service): references that agree on those share the
+ * The clusters of one consumer, one per (target, balancer, health service, TLS setting): references that agree on those share the
  * endpoints, their connections and their health watches. Each target's resolver comes from the registry by scheme:
  * "static" for a single address or a list, "dns" for a `dns:` target or a client-balanced mesh name.
  */
@@ -43,7 +46,13 @@ export class ClusterSet {
     const balancer = this.#options.balancers.get(choice.loadBalancer);
     const resolver = this.#options.resolvers.get(resolverScheme(target));
     const name = targetName(target);
-    const key = JSON.stringify([target.kind, name, choice.loadBalancer, choice.healthServiceName ?? null]);
+    const key = JSON.stringify([
+      target.kind,
+      name,
+      choice.loadBalancer,
+      choice.healthServiceName ?? null,
+      choice.tls?.key ?? null,
+    ]);
     let cluster = this.#clusters.get(key);
     if (!cluster) {
       const single = target.kind === "single";
@@ -55,6 +64,7 @@ export class ClusterSet {
         healthServiceName: choice.healthServiceName,
         outlierDetection: single ? undefined : this.#options.outlierDetection,
         holdDownOnConnectFailure: !single,
+        ...(choice.tls ? { tls: choice.tls } : {}),
         onEndpointChange: this.#options.onEndpointChange,
       });
       this.#clusters.set(key, cluster);

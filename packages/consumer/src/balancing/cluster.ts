@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type Attempt, type Call, timeLeftMs } from "../call.js";
 import { classifyFailure, connectionFailureOf } from "../classify-failure.js";
+import type { ClientTls } from "../client-tls.js";
 import type { ConnectionPool } from "../connection-pool.js";
 import { Endpoint, type EndpointHealth, type EndpointStats } from "./endpoint.js";
 import { type HealthWatch, startHealthWatch } from "./health-watcher.js";
@@ -35,6 +36,8 @@ export interface ClusterOptions {
    * it fails. Off for mesh mode's single address, whose calls should keep trying the one name.
    */
   holdDownOnConnectFailure: boolean;
+  /** Connect to every endpoint with TLS, verified against the address's host name. Default cleartext. */
+  tls?: ClientTls;
   onEndpointChange?: (change: EndpointChange) => void;
 }
 
@@ -199,7 +202,7 @@ export class Cluster implements ResolverListener {
   }
 
   #add(key: string, address: ResolvedAddress): void {
-    const connection = this.#options.pool.acquire(address.url, address.ip);
+    const connection = this.#options.pool.acquire(address.url, address.ip, this.#options.tls);
     const watched = this.#options.healthServiceName;
     const endpoint = new Endpoint(key, address.url.host, connection, watched === undefined ? "serving" : "connecting");
     this.#endpoints.set(key, endpoint);
