@@ -221,7 +221,8 @@ export class ServerCall implements ContextSource {
   #responseHeaders(): http2.OutgoingHttpHeaders {
     const out: http2.OutgoingHttpHeaders = { ":status": 200, [grpc.headerContentType]: grpc.contentTypeOf(this.codec) };
     if (this.#responseEncoding === "gzip") out[grpc.headerEncoding] = "gzip";
-    if (this.encoding !== "identity") out[grpc.headerAcceptEncoding] = grpc.acceptEncodingValue;
+    // A client that names an encoding (one this side has or not) learns which ones it may use.
+    if (this.headers[grpc.headerEncoding] !== undefined) out[grpc.headerAcceptEncoding] = grpc.acceptEncodingValue;
     return grpc.headersToNode(this.context.responseHeaderIfSet, out);
   }
 
