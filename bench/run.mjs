@@ -1,39 +1,61 @@
 /**
  * `npm run bench` — dubbo-mesh against its peers (plain connect-node, @grpc/grpc-js, a raw node:http2 server/client),
  * measured side by side in one run: interleaved rounds (every contestant once per round, rotating order), medians,
- * dubbo-mesh/peer ratios. Prints the table on stdout (progress on stderr), writes bench/results/latest.json and
- * latest.md, and on a full run refreshes the table in bench/README.md.
+ * ratios. Prints the tables and the issues' targets on stdout (progress on stderr), writes bench/results/latest.json
+ * and latest.md, and on a full run refreshes the tables in bench/README.md.
  *
- * Flags: --quick (1 round, short windows: ~1 minute), --rounds=N, --duration=S (h2load seconds per measurement),
- * --only=unary-small,stream,client,idle,startup (subset, for development), --wait-quiet=S (wait up to S seconds before
- * each round for the shared machine to be < 20% busy; default 10, quick 5), --max-others=F and --retries=N (measure
- * again when other processes took more than F of the CPU, default 0.25, at most N times per run: default 6, quick 2),
- * --profile (run bench/profile.mjs instead).
+ * Flags: --quick (1 round, short windows), --rounds=N, --duration=S (seconds per measurement), --only=a,b (suites or
+ * groups of them, for development: see SUITES below), --load-client=grpc-go|node (of the provider's streaming rows),
+ * --consumer-server=grpc-go|raw-http2 (of the consumer rows), --wait-quiet=S (wait up to S seconds before each round
+ * for the shared machine to be < 20% busy; default 10, quick 5), --max-others=F and --retries=N (measure again when
+ * other processes took more than F of the CPU, default 0.25, at most N times per run: default 6, quick 2), --profile
+ * (run bench/profile.mjs instead).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CONTESTANTS, rotate } from "./lib/contestants.mjs";
+import { rotate } from "./lib/contestants.mjs";
 import { waitQuiet } from "./lib/cpu-load.mjs";
 import { gitInfo } from "./lib/git-info.mjs";
+import { ensureGrpcGo, GRPC_GO_BINARY, grpcGoVersion } from "./lib/grpc-go.mjs";
 import { ensureH2load } from "./lib/h2load.mjs";
 import { describeMachine, machineInfo } from "./lib/machine.mjs";
-import { summarize } from "./lib/metrics.mjs";
+import { COST_VARIANTS, INSTRUMENT_KINDS, OVERLOAD_CONTESTANTS, OVERLOAD_LEVELS, summarize } from "./lib/metrics.mjs";
 import { probe } from "./lib/probe.mjs";
 import { updateReadme } from "./lib/readme.mjs";
 import { createRemeasurer } from "./lib/remeasure.mjs";
-import { withServer } from "./lib/server-process.mjs";
+import { launchServer } from "./lib/server-process.mjs";
 import { median } from "./lib/stats.mjs";
-import { evaluateTargets, renderTable, renderTargets } from "./lib/table.mjs";
-import { SERVER_WORKLOADS, writeRequestFile } from "./lib/workloads.mjs";
+import { evaluateTargets, renderTables, renderTargets } from "./lib/table.mjs";
+import { CLIENT_WORKLOADS, SERVER_WORKLOADS, writeRequestFile } from "./lib/workloads.mjs";
 import { measureClient } from "./suites/clients.mjs";
+import { measureCost } from "./suites/cost.mjs";
 import { measureIdle } from "./suites/idle-connections.mjs";
+import { measureInstrument } from "./suites/instrument.mjs";
+import { measureOverloadLevel, sweepSaturation } from "./suites/overload.mjs";
 import { measureServerLoad } from "./suites/server-load.mjs";
 import { bundleSampleProvider, measureAppStartup, measureStartup } from "./suites/startup.mjs";
+import { measureStreamLoad } from "./suites/stream-load.mjs";
 
 const here = (rel) => fileURLToPath(new URL(rel, import.meta.url));
+
+/** Every suite `--only` accepts, and the groups of them it also accepts. */
+const SUITES = [
+  ...SERVER_WORKLOADS.map((w) => w.id),
+  ...CLIENT_WORKLOADS.map((w) => w.id),
+  "cost",
+  "overload",
+  "instrument",
+  "idle",
+  "startup",
+];
+const SUITE_GROUPS = {
+  provider: SERVER_WORKLOADS.map((w) => w.id),
+  consumer: CLIENT_WORKLOADS.map((w) => w.id),
+  streaming: ["stream", "client-stream", "bidi", "consumer-server-stream", "consumer-client-stream", "consumer-bidi"],
+};
 
 const { values: flags } = parseArgs({
   options: {
@@ -42,6 +64,8 @@ const { values: flags } = parseArgs({
     rounds: { type: "string" },
     duration: { type: "string" },
     only: { type: "string" },
+    "load-client": { type: "string", default: "grpc-go" },
+    "consumer-server": { type: "string", default: "grpc-go" },
     "wait-quiet": { type: "string" },
     "max-others": { type: "string" },
     retries: { type: "string" },
@@ -54,20 +78,42 @@ if (flags.profile) {
   await main();
 }
 
+function selectedSuites(only) {
+  if (!only) return undefined;
+  const out = new Set();
+  for (const name of only.split(",").filter(Boolean)) {
+    const names = SUITE_GROUPS[name] ?? [name];
+    for (const n of names) {
+      if (!SUITES.includes(n)) {
+        throw new Error(
+          `--only: unknown suite ${n} (suites: ${SUITES.join(", ")}; groups: ${Object.keys(SUITE_GROUPS).join(", ")})`,
+        );
+      }
+      out.add(n);
+    }
+  }
+  return out;
+}
+
 function config() {
   const quick = flags.quick;
+  const durationS = Number(flags.duration ?? (quick ? 1 : 2));
   return {
     quick,
     rounds: Number(flags.rounds ?? (quick ? 1 : 3)),
-    durationS: Number(flags.duration ?? (quick ? 1 : 2)),
+    durationS,
     warmupS: 1,
     clientWarmupMs: quick ? 500 : 1000,
-    clientDurationMs: Number(flags.duration ?? (quick ? 1 : 2)) * 1000,
+    clientDurationMs: durationS * 1000,
     idleConnections: 1000,
+    overloadSweepLevels: quick ? [1, 4, 16, 64, 256] : [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    overloadSweepS: quick ? 0.5 : 1,
+    loadClient: flags["load-client"],
+    consumerServer: flags["consumer-server"],
     waitQuietS: Number(flags["wait-quiet"] ?? (quick ? 5 : 10)),
     maxOthers: Number(flags["max-others"] ?? 0.25),
     retries: Number(flags.retries ?? (quick ? 2 : 6)),
-    suites: flags.only ? new Set(flags.only.split(",")) : undefined,
+    suites: selectedSuites(flags.only),
   };
 }
 
@@ -88,32 +134,72 @@ function log(text) {
   process.stderr.write(`${text}\n`);
 }
 
+/** One progress line of a measurement. */
+function describe(group, id, m) {
+  const parts = [];
+  const n = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+  if (m.unsupported) return `${group.padEnd(22)} ${id.padEnd(14)} not measured: ${m.unsupported}`;
+  if (m.msgsPerSec !== undefined) parts.push(`${n(m.msgsPerSec)} msgs/s`);
+  else if (m.okPerSec !== undefined) parts.push(`${n(m.okPerSec)} OK/s at ${m.concurrency} in flight`);
+  else if (m.reqPerSec !== undefined) parts.push(`${n(m.reqPerSec)} req/s`);
+  else if (m.callsPerSec !== undefined) parts.push(`${n(m.callsPerSec)} calls/s`);
+  if (m.p50Ms !== undefined) parts.push(`p50 ${n(m.p50Ms, 1)} ms  p99 ${n(m.p99Ms, 1)} ms`);
+  if (m.peakRssKiB !== undefined) parts.push(`peak RSS ${n(m.peakRssKiB / 1024, 1)} MiB`);
+  if (m.clientPeakRssKiB !== undefined) parts.push(`client peak RSS ${n(m.clientPeakRssKiB / 1024, 1)} MiB`);
+  if (m.failedShare !== undefined) parts.push(`failed ${n(m.failedShare * 100, 1)}%`);
+  if (m.loadCpuS !== undefined) parts.push(`load client CPU ${n(m.loadCpuS, 2)} s`);
+  if (m.foreignCpu !== undefined) parts.push(`(others' CPU ${pct(m.foreignCpu)})`);
+  return `${group.padEnd(22)} ${id.padEnd(14)} ${parts.join("  ")}`;
+}
+
 async function main() {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 22) throw new Error(`Node >= 22 required, this is ${process.version}`);
   const cfg = config();
   const wanted = (suite) => !cfg.suites || cfg.suites.has(suite);
   ensureH2load();
-  const machine = machineInfo();
+  const needsGo =
+    (cfg.loadClient === "grpc-go" && SERVER_WORKLOADS.some((w) => w.driver === "grpc-load" && wanted(w.id))) ||
+    (cfg.consumerServer === "grpc-go" && CLIENT_WORKLOADS.some((w) => wanted(w.id))) ||
+    wanted("instrument");
+  const haveGo = needsGo ? ensureGrpcGo(log) !== undefined : false;
+  if (needsGo && !haveGo) {
+    if (cfg.loadClient === "grpc-go") cfg.loadClient = "node";
+    if (cfg.consumerServer === "grpc-go") cfg.consumerServer = "raw-http2";
+    log("no grpc-go: the node load client and the raw node:http2 server stand in");
+  }
+  const machine = { ...machineInfo(), grpcGo: haveGo ? grpcGoVersion() : "none" };
   const code = gitInfo();
   log(
     `dubbo-mesh bench at ${code.commit}${code.dirty ? " (+ local changes in packages/samples)" : ""} — ${describeMachine(machine)}`,
   );
   log(
-    `rounds ${cfg.rounds}, h2load ${cfg.warmupS}s warm-up + ${cfg.durationS}s per measurement, every process on ${process.version}`,
+    `rounds ${cfg.rounds}, ${cfg.warmupS}s warm-up + ${cfg.durationS}s per measurement, every Node process on ${process.version}; ` +
+      `provider streaming rows loaded by ${cfg.loadClient}, consumer rows against ${cfg.consumerServer}`,
   );
   const t0 = performance.now();
   const tmpDir = mkdtempSync(join(tmpdir(), "dubbo-mesh-bench-"));
   process.once("exit", () => rmSync(tmpDir, { recursive: true, force: true })); // also on SIGINT/SIGTERM
   const rounds = {};
+  const unsupported = {};
+  const saturation = {};
   const remeasurer = createRemeasurer({ maxOthers: cfg.maxOthers, budget: cfg.retries, log });
-  const record = (group, id, m) => {
+  const store = (group, id, m) => {
     rounds[group] ??= {};
     rounds[group][id] ??= [];
     rounds[group][id].push(m);
   };
+  const record = (group, id, m) => {
+    log(describe(group, id, m));
+    if (!m.unsupported) store(group, id, m);
+  };
+  const h2loadWorkloads = SERVER_WORKLOADS.filter((w) => w.driver !== "grpc-load");
+  const unarySmall = SERVER_WORKLOADS.find((w) => w.id === "unary-small");
+  const loadOptions = { tmpDir, durationS: cfg.durationS, warmupS: cfg.warmupS };
+  const consumerServerOptions =
+    cfg.consumerServer === "grpc-go" ? { command: [GRPC_GO_BINARY, "server"] } : { id: "raw-http2" };
   try {
-    const requestFiles = Object.fromEntries(SERVER_WORKLOADS.map((w) => [w.id, writeRequestFile(tmpDir, w)]));
+    const requestFiles = Object.fromEntries(h2loadWorkloads.map((w) => [w.id, writeRequestFile(tmpDir, w)]));
     for (let round = 0; round < cfg.rounds; round++) {
       const busy = await waitQuiet({
         maxWaitS: cfg.waitQuietS,
@@ -123,46 +209,99 @@ async function main() {
       log(`\n== round ${round + 1}/${cfg.rounds} (machine ${(busy * 100).toFixed(0)}% busy before it)`);
       for (const [i, w] of SERVER_WORKLOADS.entries()) {
         if (!wanted(w.id)) continue;
-        for (const id of rotate(CONTESTANTS, round + i)) {
+        for (const id of rotate(w.contestants, round + i)) {
           const m = await remeasurer.measure(`${w.id} ${id}`, () =>
-            measureServerLoad(id, w, { requestFile: requestFiles[w.id], tmpDir, ...cfg }),
-          );
-          log(
-            `${w.id.padEnd(12)} ${id.padEnd(13)} ${Math.round(m.msgsPerSec ?? m.reqPerSec)} ${m.msgsPerSec ? "msgs" : "req"}/s  p50 ${m.p50Ms.toFixed(1)} ms  p99 ${m.p99Ms.toFixed(1)} ms  peak RSS ${(m.peakRssKiB / 1024).toFixed(1)} MiB  (others' CPU ${pct(m.foreignCpu)})`,
+            w.driver === "grpc-load"
+              ? measureStreamLoad(id, w, { ...loadOptions, loadClient: cfg.loadClient })
+              : measureServerLoad(id, w, { ...loadOptions, requestFile: requestFiles[w.id] }),
           );
           record(w.id, id, m);
         }
       }
-      if (wanted("client")) {
-        await withServer("raw-http2", async (server) => {
-          await probe(server.url);
-          for (const id of rotate(CONTESTANTS, round)) {
-            const m = await remeasurer.measure(`client ${id}`, () =>
-              measureClient(id, server, { warmupMs: cfg.clientWarmupMs, durationMs: cfg.clientDurationMs }),
-            );
-            log(
-              `client       ${id.padEnd(13)} ${Math.round(m.callsPerSec)} calls/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms  (others' CPU ${pct(m.foreignCpu)})`,
-            );
-            record("client", id, m);
+      const clientWorkloads = CLIENT_WORKLOADS.filter((w) => wanted(w.id));
+      if (clientWorkloads.length > 0) {
+        const server = await launchServer(cfg.consumerServer, consumerServerOptions);
+        try {
+          await probe(server.url, { kinds: ["client-stream", "bidi"] });
+          for (const [i, w] of clientWorkloads.entries()) {
+            for (const id of rotate(w.contestants, round + i)) {
+              const m = await remeasurer.measure(`${w.id} ${id}`, () =>
+                measureClient(id, server, w, { warmupMs: cfg.clientWarmupMs, durationMs: cfg.clientDurationMs }),
+              );
+              record(w.id, id, m);
+            }
           }
-        });
+        } finally {
+          await server.stop();
+        }
+      }
+      if (wanted("cost")) {
+        for (const variant of rotate(COST_VARIANTS, round)) {
+          if (unsupported[variant]) continue;
+          const m = await remeasurer.measure(`cost ${variant}`, () =>
+            measureCost(variant, unarySmall, { ...loadOptions, requestFile: requestFiles[unarySmall.id] }),
+          );
+          if (m.unsupported) unsupported[variant] = m.unsupported;
+          record("cost", variant, m);
+        }
+      }
+      if (wanted("overload")) {
+        for (const id of rotate(OVERLOAD_CONTESTANTS, round)) {
+          const options = { ...loadOptions, requestFile: requestFiles[unarySmall.id] };
+          if (!saturation[id]) {
+            saturation[id] = await sweepSaturation(id, unarySmall, {
+              ...options,
+              levels: cfg.overloadSweepLevels,
+              windowS: cfg.overloadSweepS,
+            });
+            log(
+              `overload sweep         ${id.padEnd(14)} ${saturation[id].points.map((p) => `${p.concurrency}: ${p.reqPerSec.toFixed(0)}`).join(", ")} req/s -> 1x = ${saturation[id].saturationConcurrency} in flight`,
+            );
+            store("overload", id, saturation[id]);
+          }
+          for (const x of OVERLOAD_LEVELS) {
+            const m = await remeasurer.measure(`overload ${x}x ${id}`, () =>
+              measureOverloadLevel(id, unarySmall, x * saturation[id].saturationConcurrency, options),
+            );
+            record(`overload-${x}x`, id, m);
+          }
+        }
+      }
+      if (wanted("instrument") && round === 0) {
+        const raw = { id: "raw-http2" };
+        const go = { id: "grpc-go", command: [GRPC_GO_BINARY, "server"] };
+        for (const kind of INSTRUMENT_KINDS) {
+          const w = SERVER_WORKLOADS.find((x) => x.kind === kind);
+          const options = { warmupS: cfg.warmupS, durationS: cfg.durationS };
+          for (const loader of ["grpc-go", "node"]) {
+            const m = await measureInstrument(loader, w, { ...options, launchOptions: raw });
+            record(`instrument-load-${kind}`, loader, m);
+          }
+          for (const [id, launchOptions] of [
+            ["grpc-go", go],
+            ["raw-http2", raw],
+          ]) {
+            const m = await measureInstrument("node", w, { ...options, launchOptions });
+            record(`instrument-server-${kind}`, id, m);
+          }
+        }
       }
       if (wanted("idle")) {
-        for (const id of rotate(CONTESTANTS, round)) {
+        for (const id of rotate(["dubbo-mesh", "connect-node", "grpc-js", "raw-http2"], round)) {
           const m = await measureIdle(id, { connections: cfg.idleConnections });
           log(
-            `idle         ${id.padEnd(13)} RSS ${(m.rssBeforeKiB / 1024).toFixed(1)} -> ${(m.rssAfterKiB / 1024).toFixed(1)} MiB, ${m.perConnKiB.toFixed(1)} KiB/conn`,
+            `idle                   ${id.padEnd(14)} RSS ${(m.rssBeforeKiB / 1024).toFixed(1)} -> ${(m.rssAfterKiB / 1024).toFixed(1)} MiB, ${m.perConnKiB.toFixed(1)} KiB/conn`,
           );
-          record("idle", id, m);
+          store("idle", id, m);
         }
       }
       if (wanted("startup")) {
-        for (const id of rotate(CONTESTANTS, round)) {
+        for (const id of rotate(["dubbo-mesh", "connect-node", "grpc-js", "raw-http2"], round)) {
           const m = await measureStartup(id);
           log(
-            `startup      ${id.padEnd(13)} listening ${m.listeningMs.toFixed(0)} ms, first call ${m.firstCallMs.toFixed(0)} ms`,
+            `startup                ${id.padEnd(14)} listening ${m.listeningMs.toFixed(0)} ms, first call ${m.firstCallMs.toFixed(0)} ms`,
           );
-          record("startup", id, m);
+          store("startup", id, m);
         }
         if (round === 0) bundleSampleProvider();
         // A single start-up varies by ~±20% here: three of each form per round, interleaved, all in the median.
@@ -170,9 +309,9 @@ async function main() {
           const app = await measureAppStartup();
           const bundled = await measureAppStartup({ bundled: true });
           log(
-            `startup      dubbo-mesh app spawn -> QOS /startup 200: ${app.appStartupMs.toFixed(0)} ms from node_modules, ${bundled.appBundleStartupMs.toFixed(0)} ms bundled`,
+            `startup                dubbo-mesh app spawn -> QOS /startup 200: ${app.appStartupMs.toFixed(0)} ms from node_modules, ${bundled.appBundleStartupMs.toFixed(0)} ms bundled`,
           );
-          record("startup-app", "dubbo-mesh", { ...app, ...bundled });
+          store("startup-app", "dubbo-mesh", { ...app, ...bundled });
         }
       }
     }
@@ -181,26 +320,31 @@ async function main() {
   }
   const elapsedS = (performance.now() - t0) / 1000;
   const { medians, rows } = summarize(rounds);
-  const table = renderTable(rows);
-  const targets = evaluateTargets(rows);
+  const tables = renderTables(rows);
+  const tracingWhy = unsupported["tracing-sdk"] ?? (wanted("cost") ? undefined : "cost rows not run");
+  const targets = evaluateTargets(rows, { tracingWhy });
   const others = noise(rounds);
   const heading =
-    `Measured ${machine.date.slice(0, 10)} at commit ${code.commit}${code.dirty ? " (+ local changes)" : ""} on ${describeMachine(machine)}; ${cfg.rounds} interleaved round(s), medians; ${elapsedS.toFixed(0)} s. ` +
+    `Measured ${machine.date.slice(0, 10)} at commit ${code.commit}${code.dirty ? " (+ local changes)" : ""} on ${describeMachine(machine)}, ${machine.grpcGo}; ` +
+    `${cfg.rounds} interleaved round(s), medians; ${elapsedS.toFixed(0)} s; provider streaming rows loaded by ${cfg.loadClient}, consumer rows against ${cfg.consumerServer}. ` +
     (Number.isFinite(others.median)
       ? `Other processes on the machine used ${pct(others.median)} (median; max ${pct(others.max)}) of its CPU during the load measurements` +
         ` (${remeasurer.state.used} measurement(s) repeated because others took > ${pct(cfg.maxOthers)}).`
       : "No load measurements in this run.");
-  const markdown = `${heading}\n\n${table}\n\nTargets of issue 7 (this run):\n\n${renderTargets(targets)}`;
+  const notes = Object.entries(unsupported).map(([variant, why]) => `Not measured: ${variant} — ${why}.`);
+  const markdown = [heading, tables, ...notes, renderTargets(targets, { measuredOnly: cfg.suites !== undefined })].join(
+    "\n\n",
+  );
   process.stdout.write(`\n${markdown}\n`);
   const resultsDir = here("./results");
   mkdirSync(resultsDir, { recursive: true });
-  const loadAvg1mAtEnd = loadavg()[0];
   const json = {
-    machine: { ...machine, loadAvg1mAtEnd },
+    machine: { ...machine, loadAvg1mAtEnd: loadavg()[0] },
     code,
     foreignCpu: others,
     config: { ...cfg, suites: cfg.suites && [...cfg.suites] },
     elapsedS,
+    unsupported,
     medians,
     rows,
     targets,

@@ -1,18 +1,13 @@
 /**
  * Client contestant: the dubbo-mesh consumer — `createConsumer().reference(GreeterService, { url, timeout: 0 })` —
- * calling unary Greet on the server at env URL (one HTTP/2 connection).
+ * making calls of the kind KIND on the server at env URL (one HTTP/2 connection). See lib/client-loop.mjs.
  */
 import { createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
-import { expectGreeting, runClientLoop } from "../lib/client-loop.mjs";
-import { greeting } from "../lib/greeting.mjs";
+import { loadConfig, runClientLoop } from "../lib/client-loop.mjs";
+import { connectCall } from "../lib/connect-calls.mjs";
+import { GreeterService } from "../lib/greet-schema.mjs";
 
-const name = process.env.NAME ?? "world";
-const expected = greeting(name);
 const consumer = createConsumer();
 const greeter = consumer.reference(GreeterService, { url: process.env.URL, timeout: 0 });
 
-await runClientLoop(
-  async () => expectGreeting((await greeter.greet({ name })).greeting, expected),
-  () => consumer.close(),
-);
+await runClientLoop(connectCall(greeter, loadConfig()), () => consumer.close());

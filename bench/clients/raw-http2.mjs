@@ -1,29 +1,77 @@
 /**
- * Client contestant: a minimal gRPC client on node:http2 — one session, per call a request stream with the framed
- * GreetRequest, reply decoded with @bufbuild/protobuf and `grpc-status` checked. The practical limit of a Node client.
+ * Client contestant: a minimal gRPC client on node:http2 — one session, per call a request stream with framed
+ * GreetRequests (encoded per message, as a real client must), replies decoded with @bufbuild/protobuf as they arrive
+ * and `grpc-status` checked — making calls of the kind KIND on the server at env URL. The practical limit of a Node
+ * client; it is also the bench's Node load client for the provider's streaming rows (bench/lib/load-client.mjs).
  */
 import http2 from "node:http2";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { expectGreeting, runClientLoop } from "../lib/client-loop.mjs";
-import { GreetRequestSchema } from "../lib/greet-schema.mjs";
-import { greeting } from "../lib/greeting.mjs";
-import { decodeResponses, frame } from "../lib/grpc-frame.mjs";
-import { rawCall } from "../lib/raw-call.mjs";
+import { expectGreeting, loadConfig, runClientLoop } from "../lib/client-loop.mjs";
+import { bidiName, clientStreamGreeting, greeting, streamGreeting } from "../lib/greeting.mjs";
+import { decodeResponse, decodeResponses, encodeRequest } from "../lib/grpc-frame.mjs";
+import { rawCall, rawStreamCall } from "../lib/raw-call.mjs";
 
-const name = process.env.NAME ?? "world";
-const expected = greeting(name);
+const cfg = loadConfig();
+const { messages, name } = cfg;
 const session = http2.connect(process.env.URL);
 session.on("error", () => {});
+const path = (method) => `/greet.v1.GreeterService/${method}`;
 
-async function greet() {
-  // Encode per call, as a real client must.
-  const body = frame(toBinary(GreetRequestSchema, create(GreetRequestSchema, { name })));
-  const res = await rawCall(session, "/greet.v1.GreeterService/Greet", body);
-  if (res.grpcStatus !== 0) throw new Error(`grpc-status ${res.grpcStatus}`);
-  return decodeResponses(res.body)[0];
+function ok(res) {
+  if (res.grpcStatus !== 0) throw new Error(`grpc-status ${res.grpcStatus} ${res.grpcMessage ?? ""}`);
+  return res;
 }
 
-await runClientLoop(
-  async () => expectGreeting((await greet()).greeting, expected),
-  () => session.close(),
-);
+const calls = {
+  async unary() {
+    const res = ok(await rawCall(session, path("Greet"), encodeRequest(name)));
+    const replies = decodeResponses(res.body);
+    if (replies.length !== 1) throw new Error(`${replies.length} replies to a unary call`);
+    expectGreeting(replies[0].greeting, greeting(name));
+  },
+  async "server-stream"(received) {
+    let i = 0;
+    ok(
+      await rawStreamCall(session, path("GreetStream"), {
+        start: (req) => req.end(encodeRequest(`stream:${messages}`)),
+        onMessage: (payload) => {
+          expectGreeting(decodeResponse(payload).greeting, streamGreeting(++i));
+          received();
+        },
+      }),
+    );
+    if (i !== messages) throw new Error(`got ${i} messages, expected ${messages}`);
+  },
+  async "client-stream"() {
+    let replies = 0;
+    ok(
+      await rawStreamCall(session, path("GreetClientStream"), {
+        start: (req) => {
+          for (let i = 0; i < messages; i++) req.write(encodeRequest(name));
+          req.end();
+        },
+        onMessage: (payload) => {
+          replies++;
+          expectGreeting(decodeResponse(payload).greeting, clientStreamGreeting(messages));
+        },
+      }),
+    );
+    if (replies !== 1) throw new Error(`${replies} replies to a client-streaming call`);
+  },
+  async bidi(received) {
+    let i = 1;
+    ok(
+      await rawStreamCall(session, path("GreetBidi"), {
+        start: (req) => req.write(encodeRequest(bidiName(1))),
+        onMessage: (payload, req) => {
+          expectGreeting(decodeResponse(payload).greeting, greeting(bidiName(i)));
+          received();
+          if (i < messages) req.write(encodeRequest(bidiName(++i)));
+          else req.end();
+        },
+      }),
+    );
+    if (i !== messages) throw new Error(`got ${i} replies, expected ${messages}`);
+  },
+};
+
+await runClientLoop(calls[cfg.kind], () => session.close(), cfg);

@@ -1,17 +1,37 @@
-/** The contestants of the benchmark: ids, labels and the scripts of their server and client processes. */
+/** The contestants of the benchmark: ids, columns, ratio columns and the scripts of their processes. */
 import { fileURLToPath } from "node:url";
 
 const here = (rel) => fileURLToPath(new URL(rel, import.meta.url));
 
-/** Ours first; the ratio columns are dubbo-mesh / each peer. */
-export const CONTESTANTS = ["dubbo-mesh", "connect-node", "grpc-js", "raw-http2"];
+/**
+ * Every column of the table, ours first: the bare provider / consumer, the greeter application as users run it
+ * (server rows only), then the peers.
+ */
+export const CONTESTANTS = ["dubbo-mesh", "dubbo-mesh-app", "connect-node", "grpc-js", "raw-http2"];
 
-/** The peers dubbo-mesh is compared with, in ratio-column order. */
-export const PEERS = ["raw-http2", "grpc-js", "connect-node"];
+/** Server contestants of the provider rows (a workload may name fewer). */
+export const SERVER_CONTESTANTS = CONTESTANTS;
 
-/** Path of a contestant's server script. */
-export function serverScript(id) {
-  return here(`../servers/${id}.mjs`);
+/** Client contestants of the consumer rows. */
+export const CLIENT_CONTESTANTS = ["dubbo-mesh", "connect-node", "grpc-js", "raw-http2"];
+
+/** The ratio columns: `[ours, peer, heading]`, each ours' median / the peer's. */
+export const RATIOS = [
+  ["dubbo-mesh", "raw-http2", "dm/raw"],
+  ["dubbo-mesh", "grpc-js", "dm/grpc-js"],
+  ["dubbo-mesh", "connect-node", "dm/connect"],
+  ["dubbo-mesh-app", "raw-http2", "app/raw"],
+  ["dubbo-mesh-app", "grpc-js", "app/grpc-js"],
+];
+
+/** Path of a server script by its file name in servers/ (without `.mjs`). */
+export function serverScriptNamed(name) {
+  return here(`../servers/${name}.mjs`);
+}
+
+/** Path of a contestant's server script for a workload (some workloads use another server for a column). */
+export function serverScript(id, workload) {
+  return serverScriptNamed(workload?.servers?.[id] ?? id);
 }
 
 /** Path of a contestant's client script. */

@@ -46,6 +46,19 @@ export function meterForeignCpu(pids = []) {
   };
 }
 
+/**
+ * CPU seconds used so far by this runner's reaped children (cutime + cstime): the difference across a child's life
+ * is that child's CPU, when no other child is reaped meanwhile. Assumes the usual 100 clock ticks per second.
+ */
+export function childCpuSeconds() {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
+  return (f[13] + f[14]) / 100;
+}
+
 /** Share (0..1) of the machine's CPU busy over the next `ms`. */
 export async function busyShare(ms = 1000) {
   const a = machineTicks();

@@ -1,7 +1,8 @@
 /**
  * What every benchmark server answers, so all contestants do the same work: `Greet` replies `hello, <name>`;
  * `GreetStream` with the name `stream:<n>` replies n greetings `hello, <i>` (n capped at MAX_STREAM), and with any
- * other name one greeting.
+ * other name one greeting; `GreetClientStream` reads every request and replies `hello, <number of requests>`;
+ * `GreetBidi` answers each request `hello, <name>` as it arrives.
  */
 
 /** Upper bound of messages of one GreetStream call. */
@@ -22,4 +23,14 @@ export function streamCount(name) {
 /** The i-th (1-based) streamed reply text. */
 export function streamGreeting(i) {
   return `hello, ${i}`;
+}
+
+/** The GreetClientStream reply after `count` requests. */
+export function clientStreamGreeting(count) {
+  return `hello, ${count}`;
+}
+
+/** The name of the i-th (1-based) request of a bidi ping-pong call: its reply is `greeting(bidiName(i))`. */
+export function bidiName(i) {
+  return String(i);
 }

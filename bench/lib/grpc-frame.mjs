@@ -47,7 +47,39 @@ export function decodeRequest(payload) {
   return fromBinary(GreetRequestSchema, payload);
 }
 
+/** Decodes an unframed GreetResponse payload. */
+export function decodeResponse(payload) {
+  return fromBinary(GreetResponseSchema, payload);
+}
+
 /** Decodes every GreetResponse of a buffer of frames. */
 export function decodeResponses(buf) {
   return unframe(buf).map((p) => fromBinary(GreetResponseSchema, p));
+}
+
+/**
+ * An incremental reader of gRPC frames arriving in chunks (a stream's `data` events): `push(chunk)` calls
+ * `onMessage(payload)` for every complete uncompressed frame; throws on a compressed frame or one larger than
+ * `maxBytes`. `pending` is the number of buffered bytes of an incomplete frame.
+ */
+export function createFrameReader(onMessage, maxBytes = 4 * 1024 * 1024) {
+  let buf;
+  return {
+    push(chunk) {
+      buf = buf === undefined || buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      let at = 0;
+      while (buf.length - at >= 5) {
+        if (buf[at] !== 0) throw new Error(`unexpected gRPC frame flags ${buf[at]}`);
+        const len = buf.readUInt32BE(at + 1);
+        if (len > maxBytes) throw new Error(`gRPC frame of ${len} bytes is over the limit`);
+        if (buf.length - at - 5 < len) break;
+        onMessage(buf.subarray(at + 5, at + 5 + len));
+        at += 5 + len;
+      }
+      buf = at === buf.length ? undefined : buf.subarray(at);
+    },
+    get pending() {
+      return buf?.length ?? 0;
+    },
+  };
 }

@@ -67,21 +67,21 @@ export function parseLogLatency(path) {
 }
 
 /**
- * Loads `url` for `durationS` seconds after `warmupS` seconds of warm-up (not measured) with `clients` connections of
- * `streams` concurrent streams each, POSTing `dataFile` as a gRPC call on one h2load thread.
+ * Loads `url` for `durationS` seconds after `warmupS` seconds of warm-up (not measured; both may be fractional) with
+ * `clients` connections of `streams` concurrent streams each, POSTing `dataFile` as a gRPC call on one h2load thread — or, with `h1`, as an
+ * HTTP/1.1 JSON request (one request at a time per connection when `streams` is 1).
  */
-export async function runH2load({ url, dataFile, clients, streams, durationS, warmupS, logFile }) {
+export async function runH2load({ url, dataFile, clients, streams, durationS, warmupS, logFile, h1 = false }) {
+  const headers = h1 ? ["content-type: application/json"] : ["content-type: application/grpc", "te: trailers"];
   const args = [
-    `-D${durationS}`,
-    `--warm-up-time=${warmupS}`,
+    ...(h1 ? ["--h1"] : []),
+    `-D${Math.round(durationS * 1000)}ms`,
+    `--warm-up-time=${Math.round(warmupS * 1000)}ms`,
     `-c${clients}`,
     `-m${streams}`,
     "-t1",
     `-d${dataFile}`,
-    "-H",
-    "content-type: application/grpc",
-    "-H",
-    "te: trailers",
+    ...headers.flatMap((h) => ["-H", h]),
     `--log-file=${logFile}`,
     url,
   ];

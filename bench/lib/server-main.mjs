@@ -9,8 +9,11 @@ export function requestedPort() {
   return Number(process.env.PORT ?? 0);
 }
 
-/** Announces that the server listens on `port` and installs the exit handlers; `close` runs before exiting. */
-export function announceListening(port, close = () => {}) {
+/**
+ * Announces that the server listens on `port` (with `extra` fields in the line) and installs the exit handlers;
+ * `close` runs before exiting.
+ */
+export function announceListening(port, close = () => {}, extra = {}) {
   const exit = () => {
     try {
       close();
@@ -20,5 +23,5 @@ export function announceListening(port, close = () => {}) {
   };
   process.once("SIGTERM", exit);
   process.once("SIGINT", exit);
-  process.stdout.write(`${JSON.stringify({ event: "listening", port, uptimeMs: performance.now() })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: "listening", port, uptimeMs: performance.now(), ...extra })}\n`);
 }

@@ -2,17 +2,24 @@
  * Starts a contestant's server in its own Node process (same Node binary as the runner) and waits until it listens.
  * Reports the wall time from spawn to the "listening" line as seen by the runner.
  */
-import { startNode, stop, waitFor } from "./children.mjs";
+import { start, startNode, stop, waitFor } from "./children.mjs";
 import { serverScript } from "./contestants.mjs";
 
-/** A running server: `{ id, child, pid, port, url, spawnToListeningMs, stop() }`. */
-export async function launchServer(id, { nodeArgs = [], env = {} } = {}) {
+/**
+ * A running server: `{ id, child, pid, port, url, spawnToListeningMs, stop() }`. `script` overrides the contestant's
+ * own server script (a workload's variant); `command` runs a non-Node server (`[file, ...args]`, e.g. grpc-go).
+ */
+export async function launchServer(id, { nodeArgs = [], env = {}, script, command } = {}) {
   const t0 = performance.now();
-  const child = startNode(serverScript(id), { nodeArgs, env: { PORT: "0", ...env } });
+  const child = command
+    ? start(command[0], command.slice(1), { env: { ...process.env, ...env } })
+    : startNode(script ?? serverScript(id), { nodeArgs, env: { PORT: "0", ...env } });
   try {
-    const { port } = await waitFor(child, (m) => m.event === "listening", 30_000);
+    const listening = await waitFor(child, (m) => m.event === "listening", 30_000);
+    const { port } = listening;
     return {
       id,
+      listening,
       child,
       pid: child.pid,
       port,

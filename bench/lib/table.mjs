@@ -1,7 +1,15 @@
-/** Renders the summary rows as a Markdown table (readable on a terminal too) and the issue's targets as a checklist. */
-import { CONTESTANTS, PEERS } from "./contestants.mjs";
+/**
+ * Renders the summary rows as Markdown tables (readable on a terminal too), one per section, and the issues'
+ * targets as checklists.
+ */
+import { SECTIONS } from "./metrics.mjs";
 
-const SHORT = { "raw-http2": "raw", "grpc-js": "grpc-js", "connect-node": "connect" };
+const LABELS = {
+  "dubbo-mesh-app": "dubbo-mesh app",
+  "metrics-off": "metrics off",
+  "metrics-on": "metrics on, no tracing SDK",
+  "tracing-sdk": "metrics on + OTel SDK (batch, no-op exporter)",
+};
 
 function fmt(v, digits, scale = 1) {
   if (!Number.isFinite(v)) return "-";
@@ -12,17 +20,7 @@ function ratio(v) {
   return Number.isFinite(v) ? `${v.toFixed(2)}x` : "-";
 }
 
-/**
- * The table: one row per measured metric, a column per contestant (medians), then dubbo-mesh / peer ratios.
- */
-export function renderTable(rows) {
-  const header = ["metric", ...CONTESTANTS, ...PEERS.map((p) => `dm/${SHORT[p]}`)];
-  const measured = rows.filter((r) => CONTESTANTS.some((id) => Number.isFinite(r.values[id])));
-  const body = measured.map((r) => [
-    `${r.label} ${r.better === "higher" ? "↑" : "↓"}`,
-    ...CONTESTANTS.map((id) => fmt(r.values[id], r.digits, r.scale)),
-    ...PEERS.map((p) => ratio(r.ratios[p])),
-  ]);
+function markdownTable(header, body) {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
@@ -30,58 +28,192 @@ export function renderTable(rows) {
   return [line(header), rule, ...body.map(line)].join("\n");
 }
 
-/** The issue's targets, evaluated on this run's medians: `[{ text, ok, value }]`. */
-export function evaluateTargets(rows) {
-  const row = (group, key) => rows.find((r) => r.group === group && r.key === key);
-  const unary = row("unary-small", "reqPerSec");
-  const p99 = row("unary-small", "p99Ms");
-  const client = row("client", "callsPerSec");
-  const idle = row("idle", "perConnKiB");
-  const startup = row("startup-app", "appBundleStartupMs");
+/**
+ * The tables: per section, one row per measured metric, a column per contestant (medians) that has a value in the
+ * section, then the section's ratio columns that have a value. Sections with nothing measured are left out.
+ */
+export function renderTables(rows) {
+  const out = [];
+  for (const section of SECTIONS) {
+    const measured = rows.filter(
+      (r) => r.section === section.id && Object.values(r.values).some((v) => Number.isFinite(v)),
+    );
+    if (measured.length === 0) continue;
+    const columns = section.columns.filter((id) => measured.some((r) => Number.isFinite(r.values[id])));
+    const ratios = section.ratios
+      .map(([, , heading]) => heading)
+      .filter((h) => measured.some((r) => Number.isFinite(r.ratios[h])));
+    const header = [section.title, ...columns.map((id) => LABELS[id] ?? id), ...ratios];
+    const body = measured.map((r) => [
+      `${r.label} ${r.better === "higher" ? "↑" : "↓"}`,
+      ...columns.map((id) => fmt(r.values[id], r.digits, r.scale)),
+      ...ratios.map((h) => ratio(r.ratios[h])),
+    ]);
+    out.push(markdownTable(header, body));
+  }
+  return out.join("\n\n");
+}
+
+function find(rows, group, key) {
+  return rows.find((r) => r.group === group && r.key === key);
+}
+
+/** A target on a ratio: `{ text, ok, value }`, or not measured when the ratio is missing. */
+function ratioTarget(rows, text, group, key, heading, test, why) {
+  const v = find(rows, group, key)?.ratios[heading];
+  if (!Number.isFinite(v)) return { text, ok: false, value: undefined, why };
+  return { text, ok: test(v), value: ratio(v) };
+}
+
+const atLeast = (x) => (v) => v >= x;
+const atMost = (x) => (v) => v <= x;
+
+const PROVIDER_KINDS = [
+  ["unary (small)", "unary-small", "reqPerSec"],
+  ["server streaming", "stream", "msgsPerSec"],
+  ["client streaming", "client-stream", "msgsPerSec"],
+  ["bidi ping-pong", "bidi", "msgsPerSec"],
+];
+const CONSUMER_KINDS = [
+  ["unary", "client", "callsPerSec"],
+  ["server streaming", "consumer-server-stream", "msgsPerSec"],
+  ["client streaming", "consumer-client-stream", "msgsPerSec"],
+  ["bidi ping-pong", "consumer-bidi", "msgsPerSec"],
+];
+
+/** Issue 11's targets (one gRPC engine for all four call kinds). */
+function issue11(rows) {
+  const t = [];
+  for (const [side, kinds] of [
+    ["provider", PROVIDER_KINDS],
+    ["consumer", CONSUMER_KINDS],
+  ]) {
+    for (const [name, group, key] of kinds) {
+      t.push(ratioTarget(rows, `${side} ${name} >= 1.3x grpc-js`, group, key, "dm/grpc-js", atLeast(1.3)));
+      t.push(ratioTarget(rows, `${side} ${name} >= 0.85x raw node:http2`, group, key, "dm/raw", atLeast(0.85)));
+    }
+  }
+  t.push(
+    ratioTarget(
+      rows,
+      "provider Triple HTTP/1.1 JSON unary >= 0.85x raw node:http",
+      "h1-json",
+      "reqPerSec",
+      "dm/raw",
+      atLeast(0.85),
+    ),
+    ratioTarget(
+      rows,
+      "provider unary (small) >= 0.9x raw node:http2, bare createProvider",
+      "unary-small",
+      "reqPerSec",
+      "dm/raw",
+      atLeast(0.9),
+    ),
+    ratioTarget(
+      rows,
+      "provider unary (small) >= 0.9x raw node:http2, the greeter application (dubbo-mesh app)",
+      "unary-small",
+      "reqPerSec",
+      "app/raw",
+      atLeast(0.9),
+    ),
+    ratioTarget(rows, "provider unary 1 KiB >= 0.9x raw node:http2", "unary-1k", "reqPerSec", "dm/raw", atLeast(0.9)),
+    ratioTarget(rows, "provider unary 64 KiB >= 1.0x grpc-js", "unary-64k", "reqPerSec", "dm/grpc-js", atLeast(1.0)),
+  );
+  const rss = rows.filter((r) => (r.key === "peakRssKiB" && r.section === "provider") || r.key === "clientPeakRssKiB");
+  const measured = rss.filter((r) => Number.isFinite(r.ratios["dm/grpc-js"]));
+  const worse = measured.filter((r) => r.ratios["dm/grpc-js"] > 1);
+  const worst = measured.reduce((a, r) => (a && a.ratios["dm/grpc-js"] >= r.ratios["dm/grpc-js"] ? a : r), undefined);
+  t.push({
+    text: `peak RSS no worse than grpc-js on every row (${measured.length} rows)`,
+    ok: measured.length > 0 && worse.length === 0,
+    value:
+      measured.length === 0
+        ? undefined
+        : worse.length === 0
+          ? `worst ${ratio(worst.ratios["dm/grpc-js"])} (${worst.label.replace(/: .*$/, "")})`
+          : `over on ${worse.map((r) => `${r.label.replace(/: .*$/, "")} ${ratio(r.ratios["dm/grpc-js"])}`).join("; ")}`,
+  });
+  return t;
+}
+
+/** Issue 13's cost targets; `tracingWhy` says why the tracing row is missing, when it is. */
+function issue13(rows, tracingWhy) {
   return [
-    {
-      text: "provider unary (small) >= 0.85x raw node:http2",
-      ok: unary.ratios["raw-http2"] >= 0.85,
-      value: ratio(unary.ratios["raw-http2"]),
-    },
-    {
-      text: "provider unary (small) >= 1.3x grpc-js",
-      ok: unary.ratios["grpc-js"] >= 1.3,
-      value: ratio(unary.ratios["grpc-js"]),
-    },
-    {
-      text: "consumer >= 0.8x raw node:http2 client",
-      ok: client.ratios["raw-http2"] >= 0.8,
-      value: ratio(client.ratios["raw-http2"]),
-    },
-    {
-      text: "consumer >= 1.5x grpc-js client",
-      ok: client.ratios["grpc-js"] >= 1.5,
-      value: ratio(client.ratios["grpc-js"]),
-    },
-    {
-      text: "provider p99 (unary small) no worse than grpc-js",
-      ok: p99.ratios["grpc-js"] <= 1,
-      value: ratio(p99.ratios["grpc-js"]),
-    },
-    {
-      text: "idle RSS per connection no worse than grpc-js",
-      ok: idle.ratios["grpc-js"] <= 1,
-      value: ratio(idle.ratios["grpc-js"]),
-    },
+    ratioTarget(rows, "metrics on (no tracing SDK) >= 0.97x metrics off", "cost", "reqPerSec", "on/off", atLeast(0.97)),
+    ratioTarget(
+      rows,
+      "OpenTelemetry SDK + batch span processor, no-op exporter >= 0.85x tracing off",
+      "cost",
+      "reqPerSec",
+      "sdk/on",
+      atLeast(0.85),
+      tracingWhy,
+    ),
+  ];
+}
+
+/** Issue 7's targets, kept so the next change sees a regression. */
+function issue7(rows) {
+  const startup = find(rows, "startup-app", "appBundleStartupMs")?.values["dubbo-mesh"];
+  return [
+    ratioTarget(
+      rows,
+      "provider unary (small) >= 0.85x raw node:http2",
+      "unary-small",
+      "reqPerSec",
+      "dm/raw",
+      atLeast(0.85),
+    ),
+    ratioTarget(rows, "provider unary (small) >= 1.3x grpc-js", "unary-small", "reqPerSec", "dm/grpc-js", atLeast(1.3)),
+    ratioTarget(rows, "consumer >= 0.8x raw node:http2 client", "client", "callsPerSec", "dm/raw", atLeast(0.8)),
+    ratioTarget(rows, "consumer >= 1.5x grpc-js client", "client", "callsPerSec", "dm/grpc-js", atLeast(1.5)),
+    ratioTarget(
+      rows,
+      "provider p99 (unary small) no worse than grpc-js",
+      "unary-small",
+      "p99Ms",
+      "dm/grpc-js",
+      atMost(1),
+    ),
+    ratioTarget(rows, "idle RSS per connection no worse than grpc-js", "idle", "perConnKiB", "dm/grpc-js", atMost(1)),
     {
       text: "start-up < 300 ms (the greeter provider application as its Docker image runs it, bundled: spawn -> QOS /startup 200)",
-      ok: startup.values["dubbo-mesh"] < 300,
-      value: `${fmt(startup.values["dubbo-mesh"], 0)} ms`,
+      ok: startup < 300,
+      value: Number.isFinite(startup) ? `${fmt(startup, 0)} ms` : undefined,
     },
   ];
 }
 
-/** The targets as Markdown list lines. */
-export function renderTargets(targets) {
-  return targets
-    .map((t) =>
-      t.value.startsWith("-") ? `- [?] ${t.text}: not measured` : `- [${t.ok ? "x" : " "}] ${t.text}: ${t.value}`,
-    )
-    .join("\n");
+/** Every issue's targets on this run's medians: `[{ issue, title, targets: [{ text, ok, value, why? }] }]`. */
+export function evaluateTargets(rows, { tracingWhy } = {}) {
+  return [
+    { issue: 11, title: "one gRPC engine for all four call kinds", targets: issue11(rows) },
+    { issue: 13, title: "cost of observability", targets: issue13(rows, tracingWhy) },
+    { issue: 7, title: "kept, so a regression shows", targets: issue7(rows) },
+  ];
+}
+
+/**
+ * The targets as Markdown: a heading line and a checklist per issue. With `measuredOnly` (a run of some suites) the
+ * targets nothing was measured for are left out, and so are issues with none left.
+ */
+export function renderTargets(groups, { measuredOnly = false } = {}) {
+  return groups
+    .map(({ issue, title, targets }) => ({
+      issue,
+      title,
+      targets: measuredOnly ? targets.filter((t) => t.value !== undefined) : targets,
+    }))
+    .filter(({ targets }) => targets.length > 0)
+    .map(({ issue, title, targets }) => {
+      const lines = targets.map((t) =>
+        t.value === undefined
+          ? `- [?] ${t.text}: not measured${t.why ? ` (${t.why})` : ""}`
+          : `- [${t.ok ? "x" : " "}] ${t.text}: ${t.value}`,
+      );
+      return `Targets of issue ${issue}, ${title} (this run):\n\n${lines.join("\n")}`;
+    })
+    .join("\n\n");
 }

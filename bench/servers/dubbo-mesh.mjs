@@ -4,8 +4,8 @@
  */
 import { createProvider } from "@dubbo-mesh/provider";
 import { silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { connectGreeter } from "../lib/connect-greeter.mjs";
+import { GreeterService } from "../lib/greet-schema.mjs";
 import { announceListening, requestedPort } from "../lib/server-main.mjs";
 
 const provider = createProvider({ port: requestedPort(), host: "127.0.0.1", logger: silentLogger });

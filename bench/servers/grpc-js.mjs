@@ -5,7 +5,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { GreetRequestSchema, GreetResponseSchema } from "../lib/greet-schema.mjs";
-import { greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
+import { clientStreamGreeting, greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
 import { announceListening, requestedPort } from "../lib/server-main.mjs";
 
 const serialize = (msg) => {
@@ -13,27 +13,42 @@ const serialize = (msg) => {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 };
 const deserialize = (buf) => fromBinary(GreetRequestSchema, buf);
-const method = (name, responseStream) => ({
+const method = (name, requestStream, responseStream) => ({
   path: `/greet.v1.GreeterService/${name}`,
-  requestStream: false,
+  requestStream,
   responseStream,
   requestSerialize: (msg) => Buffer.from(toBinary(GreetRequestSchema, msg)),
   requestDeserialize: deserialize,
   responseSerialize: serialize,
   responseDeserialize: (buf) => fromBinary(GreetResponseSchema, buf),
 });
+const reply = (text) => create(GreetResponseSchema, { greeting: text });
 
 const server = new grpc.Server();
 server.addService(
-  { greet: method("Greet", false), greetStream: method("GreetStream", true) },
+  {
+    greet: method("Greet", false, false),
+    greetStream: method("GreetStream", false, true),
+    greetClientStream: method("GreetClientStream", true, false),
+    greetBidi: method("GreetBidi", true, true),
+  },
   {
     greet(call, callback) {
-      callback(null, create(GreetResponseSchema, { greeting: greeting(call.request.name) }));
+      callback(null, reply(greeting(call.request.name)));
     },
     greetStream(call) {
       const n = streamCount(call.request.name);
-      for (let i = 1; i <= n; i++) call.write(create(GreetResponseSchema, { greeting: streamGreeting(i) }));
+      for (let i = 1; i <= n; i++) call.write(reply(streamGreeting(i)));
       call.end();
+    },
+    greetClientStream(call, callback) {
+      let count = 0;
+      call.on("data", () => count++);
+      call.on("end", () => callback(null, reply(clientStreamGreeting(count))));
+    },
+    greetBidi(call) {
+      call.on("data", (req) => call.write(reply(greeting(req.name))));
+      call.on("end", () => call.end());
     },
   },
 );

@@ -1,20 +1,27 @@
 /**
- * Client suite: one contestant's client, in its own process, calling unary Greet (small message) with 64 calls in
- * flight on one connection against a shared raw node:http2 server (the fastest server, so the client is the limit).
+ * Client suite: one contestant's client, in its own process, making calls of one kind on one connection against a
+ * shared fast server (grpc-go or the raw node:http2 server: the server is not the limit, the client is): unary Greet
+ * with 64 calls in flight, or 16 concurrent streaming calls of 500 messages (lib/workloads.mjs).
  */
 import { startNode, stop, waitFor } from "../lib/children.mjs";
 import { clientScript } from "../lib/contestants.mjs";
 import { meterForeignCpu } from "../lib/cpu-load.mjs";
 
 /**
- * `{ callsPerSec, p50Ms, p99Ms, clientPeakRssKiB, foreignCpu }` of one client contestant against the server
- * `{ url, pid }`.
+ * `{ callsPerSec, msgsPerSec, p50Ms, p99Ms, clientPeakRssKiB, foreignCpu }` of one client contestant under `workload`
+ * against the server `{ url, pid }`.
  */
-export async function measureClient(id, server, { warmupMs, durationMs, inflight = 64 }) {
-  const serverUrl = server.url;
+export async function measureClient(id, server, workload, { warmupMs, durationMs }) {
   const foreign = meterForeignCpu([server.pid]);
   const child = startNode(clientScript(id), {
-    env: { URL: serverUrl, INFLIGHT: String(inflight), WARMUP_MS: String(warmupMs), DURATION_MS: String(durationMs) },
+    env: {
+      URL: server.url,
+      KIND: workload.kind,
+      CALLS: String(workload.calls),
+      MESSAGES: String(workload.messages),
+      WARMUP_MS: String(warmupMs),
+      DURATION_MS: String(durationMs),
+    },
   });
   try {
     const r = await waitFor(child, (m) => m.event === "result", warmupMs + durationMs + 30_000);
@@ -22,6 +29,7 @@ export async function measureClient(id, server, { warmupMs, durationMs, inflight
     await stop(child);
     return {
       callsPerSec: r.callsPerSec,
+      msgsPerSec: r.msgsPerSec,
       p50Ms: r.p50Ms,
       p99Ms: r.p99Ms,
       clientPeakRssKiB: r.maxRssKiB,
