@@ -1,6 +1,7 @@
 import { checkPositionalCount, metadataFlag, millisecondsFlag, type ParsedArgs } from "../args.js";
 import { EXIT_CHECK_FAILED, EXIT_FAILURE, EXIT_OK } from "../exit-codes.js";
 import type { Io } from "../io.js";
+import { tlsOptionSpecs } from "../tls-flags.js";
 import type { Command } from "./command.js";
 
 /** Default deadline of the Check call, in ms (grpc_health_probe's). */
@@ -33,10 +34,12 @@ export const healthCommand: Command = {
       valueName: "key=value",
       description: "Request metadata (an HTTP header).",
     },
+    ...tlsOptionSpecs,
   },
   examples: [
     "dubbo-mesh health 127.0.0.1:50052",
     "dubbo-mesh health 127.0.0.1:50052 greet.v1.GreeterService --timeout 500",
+    "dubbo-mesh health greeter.demo.svc.cluster.local:50052 --cacert /etc/tls/ca.crt --cert tls.crt --key tls.key",
     'HEALTHCHECK CMD ["node", "packages/cli/dist/bin.js", "health", "127.0.0.1:50052"]   # in a Dockerfile',
   ],
   run: runHealth,
@@ -44,19 +47,22 @@ export const healthCommand: Command = {
 
 async function runHealth(args: ParsedArgs, io: Io): Promise<number> {
   // Loaded here, not at the top: a probe runs every few seconds, and --help should not load an HTTP/2 client.
-  const [{ createConsumer }, { health }, { printRpcError }, { checkTarget }] = await Promise.all([
-    import("@dubbo-mesh/consumer"),
-    import("@dubbo-mesh/protocol"),
-    import("../rpc-error.js"),
-    import("../target.js"),
-  ]);
+  const [{ createConsumer }, { health }, { printRpcError }, { checkTarget }, { tlsFromFlags, withTlsFiles }] =
+    await Promise.all([
+      import("@dubbo-mesh/consumer"),
+      import("@dubbo-mesh/protocol"),
+      import("../rpc-error.js"),
+      import("../target.js"),
+      import("../tls-flags.js"),
+    ]);
   const ServingStatus = health.HealthCheckResponse_ServingStatus;
   checkPositionalCount(args, 2);
   const [targetArg, service = ""] = args.positionals;
   const url = checkTarget(targetArg, "health");
   const timeout = millisecondsFlag(args, "timeout", DEFAULT_TIMEOUT_MS);
   const headers = metadataFlag(args);
-  const consumer = createConsumer({ application: "dubbo-mesh-cli" });
+  const tls = tlsFromFlags(args);
+  const consumer = withTlsFiles(() => createConsumer({ application: "dubbo-mesh-cli", ...(tls ? { tls } : {}) }));
   try {
     const client = consumer.reference(health.Health, { url, timeout });
     const { status } = await client.check({ service }, { headers });

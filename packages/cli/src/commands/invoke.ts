@@ -1,3 +1,4 @@
+import { tlsOptionSpecs } from "../tls-flags.js";
 import type { Command } from "./command.js";
 
 /** Default deadline of each of `invoke`'s calls (reflection and the call itself), in ms. */
@@ -57,6 +58,7 @@ export const invokeCommand: Command = {
         "arguments as a JSON array (default []), sent as Triple HTTP application/json; prints the return value.",
     },
     "emit-defaults": { type: "boolean", description: "Print fields that have their default value too." },
+    ...tlsOptionSpecs,
   },
   examples: [
     `dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService/Greet '{"name":"alice"}'`,
@@ -65,6 +67,7 @@ export const invokeCommand: Command = {
     `dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService/GreetBidi '[{"name":"a"},{"name":"b"}]'`,
     `echo '{"name":"dave"}' | dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService/Greet - --http1`,
     `dubbo-mesh invoke 127.0.0.1:50052 org.apache.dubbo.samples.api.GreetingsService/sayHi '["Dubbo"]' --generic`,
+    `dubbo-mesh invoke localhost:50052 ${"greet.v1.GreeterService/Greet"} '{"name":"eve"}' --cacert ca.crt --cert tls.crt --key tls.key`,
     "dubbo-mesh invoke 127.0.0.1:50052                # list services",
     "dubbo-mesh invoke 127.0.0.1:50052 greet.v1.GreeterService   # list methods",
   ],

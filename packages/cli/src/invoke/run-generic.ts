@@ -3,6 +3,7 @@ import { booleanFlag, metadataFlag, type ParsedArgs, stringFlag, UsageError } fr
 import { EXIT_OK, EXIT_RPC_BASE } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { printRpcError } from "../rpc-error.js";
+import { tlsFromFlags, withTlsFiles } from "../tls-flags.js";
 import { parseJsonArgument } from "./json-input.js";
 import { parseMethodPath } from "./method-path.js";
 
@@ -31,7 +32,10 @@ export async function runGeneric(
       `--generic takes the arguments as a JSON array, e.g. '["Dubbo"]'; got ${JSON.stringify(json)}`,
     );
   }
-  const consumer = createConsumer({ application: "dubbo-mesh-cli", timeout: timeoutMs });
+  const tls = tlsFromFlags(args);
+  const consumer = withTlsFiles(() =>
+    createConsumer({ application: "dubbo-mesh-cli", timeout: timeoutMs, ...(tls ? { tls } : {}) }),
+  );
   try {
     const client = consumer.generic(primary.service, {
       url,

@@ -13,6 +13,7 @@ import { EXIT_OK, EXIT_RPC_BASE } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { printRpcError } from "../rpc-error.js";
 import { checkTarget } from "../target.js";
+import { tlsFromFlags, withTlsFiles } from "../tls-flags.js";
 import { callMethod } from "./call-method.js";
 import { parseJsonArgument, requestMessages } from "./json-input.js";
 import { createReflectionClient } from "./reflection-client.js";
@@ -34,7 +35,10 @@ export async function runInvoke(args: ParsedArgs, io: Io, defaultTimeoutMs: numb
     return (await import("./run-generic.js")).runGeneric(args, io, url, methodArg, jsonArg, timeoutMs);
   }
   const json = parseJsonArgument(jsonArg === "-" ? await io.readStdin() : jsonArg);
-  const consumer = createConsumer({ application: "dubbo-mesh-cli", timeout: timeoutMs });
+  const tls = tlsFromFlags(args);
+  const consumer = withTlsFiles(() =>
+    createConsumer({ application: "dubbo-mesh-cli", timeout: timeoutMs, ...(tls ? { tls } : {}) }),
+  );
   try {
     const reflection = createReflectionClient(consumer, url, { headers });
     if (methodArg === undefined) {
