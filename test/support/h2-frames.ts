@@ -29,3 +29,47 @@ export function hpackLiteral(name: number | string, value: string): Buffer {
   const index = name < 15 ? Buffer.from([name]) : Buffer.from([0x0f, name - 15]); // name - 15 < 128 here
   return Buffer.concat([index, str(value)]);
 }
+
+/** The head of one HTTP/2 frame seen on the wire. */
+export interface H2FrameHead {
+  length: number;
+  type: number;
+  flags: number;
+  streamId: number;
+}
+
+/**
+ * Reads frame heads from one direction of an HTTP/2 connection as its bytes pass (a proxy's tap): give it the
+ * chunks in order; the client's 24-byte preface is skipped when `client` is set.
+ */
+export class H2FrameReader {
+  #buffer = Buffer.alloc(0);
+  #preface: number;
+
+  constructor(client: boolean) {
+    this.#preface = client ? 24 : 0;
+  }
+
+  /** Takes the next chunk; returns the heads of the frames it completed. */
+  push(chunk: Buffer): H2FrameHead[] {
+    this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    if (this.#preface > 0) {
+      const skip = Math.min(this.#preface, this.#buffer.length);
+      this.#buffer = this.#buffer.subarray(skip);
+      this.#preface -= skip;
+    }
+    const heads: H2FrameHead[] = [];
+    while (this.#buffer.length >= 9) {
+      const length = this.#buffer.readUIntBE(0, 3);
+      if (this.#buffer.length < 9 + length) break;
+      heads.push({
+        length,
+        type: this.#buffer[3] ?? 0,
+        flags: this.#buffer[4] ?? 0,
+        streamId: this.#buffer.readUInt32BE(5) & 0x7fffffff,
+      });
+      this.#buffer = this.#buffer.subarray(9 + length);
+    }
+    return heads;
+  }
+}

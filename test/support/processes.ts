@@ -20,7 +20,13 @@ export interface EventProcess {
 
 /** Spawns `node <script>` from the repo root with extra env; stdout JSON lines are collected as events. */
 export function spawnNode(script: string, env: Record<string, string> = {}, args: string[] = []): EventProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  return spawnEvents(process.execPath, [script, ...args], env);
+}
+
+/** Spawns `command args` from the repo root with extra env; stdout JSON lines are collected as events. */
+export function spawnEvents(command: string, args: string[], env: Record<string, string> = {}): EventProcess {
+  const script = args[0] ?? command;
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,7 @@
 import type { LookupFunction } from "node:net";
 import type { ClientTls } from "./client-tls.js";
 import { EndpointConnection } from "./endpoint-connection.js";
+import type { KeepaliveOptions } from "./keepalive.js";
 
 /** Options of a `ConnectionPool`. */
 export interface ConnectionPoolOptions {
@@ -8,6 +9,8 @@ export interface ConnectionPoolOptions {
   lookup?: LookupFunction;
   /** Close an HTTP/2 connection with no call for this long, in ms. Default 300000 (5 minutes). */
   idleConnectionTimeoutMs?: number;
+  /** Keepalive of the HTTP/2 connections (see `SessionKeepalive`). Default `defaultKeepalive`. */
+  keepalive?: KeepaliveOptions;
 }
 
 /** A connection of the pool and how many targets hold it. Invariant: an entry is in the pool iff `holders > 0`. */
@@ -27,10 +30,12 @@ export class ConnectionPool {
   readonly #entries = new Map<string, Entry>();
   readonly #lookup: LookupFunction | undefined;
   readonly #idleConnectionTimeoutMs: number;
+  readonly #keepalive: KeepaliveOptions | undefined;
 
   constructor(options: ConnectionPoolOptions = {}) {
     this.#lookup = options.lookup;
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs ?? 5 * 60_000;
+    this.#keepalive = options.keepalive;
   }
 
   /**
@@ -47,6 +52,7 @@ export class ConnectionPool {
         lookup: this.#lookup,
         idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs,
         ...(tls ? { tls } : {}),
+        keepalive: this.#keepalive,
       });
       entry = { connection, holders: 0, key };
       this.#entries.set(key, entry);

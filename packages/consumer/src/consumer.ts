@@ -19,6 +19,7 @@ import { createDnsLookup } from "./dns-lookup.js";
 import { createGenericClient, type GenericClient } from "./generic-client.js";
 import { tripleHeaders } from "./headers-interceptor.js";
 import { idempotencyOf } from "./idempotency.js";
+import { defaultKeepalive } from "./keepalive.js";
 import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./options.js";
 import { createProtocolTransport, type ProtocolTransportOptions } from "./protocol-transport.js";
 import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
@@ -81,7 +82,15 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     env: options.env ?? process.env,
     balancing: options.balancing,
   };
-  const pool = new ConnectionPool({ lookup: options.dns ? createDnsLookup(options.dns) : undefined });
+  checkCount("keepaliveTimeMs", options.keepaliveTimeMs);
+  checkCount("keepaliveTimeoutMs", options.keepaliveTimeoutMs, 1);
+  const pool = new ConnectionPool({
+    lookup: options.dns ? createDnsLookup(options.dns) : undefined,
+    keepalive: {
+      timeMs: options.keepaliveTimeMs ?? defaultKeepalive.timeMs,
+      timeoutMs: options.keepaliveTimeoutMs ?? defaultKeepalive.timeoutMs,
+    },
+  });
   const clusters = new ClusterSet({
     pool,
     balancers: new BalancerRegistry(options.balancers),

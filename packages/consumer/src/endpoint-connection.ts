@@ -2,6 +2,7 @@ import type * as Http from "node:http";
 import type * as Https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { ClientTls } from "./client-tls.js";
+import type { KeepaliveOptions } from "./keepalive.js";
 import { ObservedSessionManager } from "./observed-session-manager.js";
 import { pinnedLookup } from "./pinned-lookup.js";
 
@@ -22,11 +23,13 @@ export interface EndpointConnectionOptions {
   idleConnectionTimeoutMs: number;
   /** Connect with TLS (the calls' URL becomes `https://`), verified against `url`'s host. Default cleartext. */
   tls?: ClientTls;
+  /** Keepalive of the HTTP/2 connection (see `SessionKeepalive`). Default `defaultKeepalive`. */
+  keepalive?: KeepaliveOptions;
 }
 
 /**
  * The connections to one endpoint: an HTTP/2 session manager (gRPC, Triple over h2, the health Watch — one
- * connection, PING keep-alive, reconnect after GOAWAY) and a keep-alive HTTP/1.1 agent (Triple HTTP/1.1), each made
+ * connection, keepalive PINGs, reconnect after GOAWAY) and a keep-alive HTTP/1.1 agent (Triple HTTP/1.1), each made
  * on first use. With an `ip` both connect to it, while `:authority` / `Host` stay `url`'s host, which is what a
  * sidecar or a virtual host routes on. With `tls` both connect with TLS, and the server certificate is checked against
  * `url`'s host — the name, not the IP dialled.
@@ -37,6 +40,7 @@ export class EndpointConnection {
   readonly #lookup: LookupFunction | undefined;
   readonly #idleConnectionTimeoutMs: number;
   readonly #tls: ClientTls | undefined;
+  readonly #keepalive: KeepaliveOptions | undefined;
   #h2: ObservedSessionManager | undefined;
   #agent: Http.Agent | undefined;
 
@@ -46,6 +50,7 @@ export class EndpointConnection {
     this.ip = options.ip;
     this.#lookup = options.ip !== undefined ? pinnedLookup(options.ip) : options.lookup;
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs;
+    this.#keepalive = options.keepalive;
   }
 
   /** The HTTP/2 session manager (no connection until the first request). */
@@ -56,7 +61,7 @@ export class EndpointConnection {
     const port = Number(this.url.port || 443);
     this.#h2 ??= new ObservedSessionManager(
       this.url,
-      { idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs },
+      { idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs, keepalive: this.#keepalive },
       secure ? { createConnection: () => secure.connect(host, port, ["h2"], lookup) } : lookup ? { lookup } : undefined,
     );
     return this.#h2;

@@ -77,6 +77,20 @@ export interface ConsumerOptions {
    * connection fails. Default 30000.
    */
   resolveIntervalMs?: number;
+  /**
+   * Keepalive (gRPC's `keepalive_time_ms`, with Go's HTTP/2 `ReadIdleTimeout` meaning): while a call waits on an
+   * HTTP/2 connection and nothing has been read from it for this long, a PING checks it, in ms. Default 250. 0 = off.
+   * Meant to find a connection whose peer vanished without FIN/RST (node loss, partition), which TCP alone keeps for
+   * about 15 minutes. It never trips gRPC servers' ping enforcement (`too_many_pings`): a quiet connection is pinged
+   * once, and again only after the server sent something or a new call came; idle connections are never pinged.
+   */
+  keepaliveTimeMs?: number;
+  /**
+   * How long a keepalive PING may go unanswered (no ACK, no byte at all) before its connection counts as dead, in ms
+   * (gRPC's `keepalive_timeout_ms`). Default 300. A dead connection is closed; its calls fail with UNAVAILABLE, calls
+   * that were waiting to use it go to a new connection. Raise it for providers whose event loop may stall longer.
+   */
+  keepaliveTimeoutMs?: number;
   /** The shortest time between two resolutions of a DNS target, in ms (a TTL of 0, failing connections). Default 1000. */
   minResolveIntervalMs?: number;
   /**

@@ -44,7 +44,7 @@ export interface HealthWatch {
  * Watches one endpoint's health with `grpc.health.v1.Health/Watch` (gRFC A17, client-side health checking) and
  * reports it: SERVING -> "serving"; NOT_SERVING (and UNKNOWN) -> "not_serving"; SERVICE_UNKNOWN -> "service_unknown";
  * UNIMPLEMENTED (a provider without a health service) -> "serving"; no connection or an error status ->
- * "unreachable". A Watch whose established stream is cut (connection lost, max connection age) reports "connecting"
+ * "unreachable". A Watch whose established stream is cut (connection lost or silent, max connection age) reports "connecting"
  * and is made again at once; a Watch that fails is made again after a backoff, as is one the provider ends (drain).
  */
 export function startHealthWatch(options: HealthWatchOptions): HealthWatch {
@@ -82,8 +82,14 @@ export function startHealthWatch(options: HealthWatchOptions): HealthWatch {
     while (!closed.signal.aborted) {
       let received = false;
       const startedAt = Date.now();
+      // A connection found silent takes no new calls; the Watch leaves it too, for a new one that answers.
+      const cut = new AbortController();
+      const stopListening = options.connection.http2.onSilent(() =>
+        cut.abort(new ConnectError("connection went silent", Code.Unavailable)),
+      );
       try {
-        for await (const res of client.watch({ service: options.serviceName }, { signal: closed.signal })) {
+        const signal = AbortSignal.any([closed.signal, cut.signal]);
+        for await (const res of client.watch({ service: options.serviceName }, { signal })) {
           received = true;
           failures = 0;
           report(res.status);
@@ -113,6 +119,8 @@ export function startHealthWatch(options: HealthWatchOptions): HealthWatch {
           options.report("unreachable", error.rawMessage);
           if (isConnectFailure(error)) options.onConnectFailure();
         }
+      } finally {
+        stopListening();
       }
       await pause(backoffDelay(failures, backoff));
     }
