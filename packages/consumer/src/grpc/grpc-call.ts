@@ -35,6 +35,7 @@ export class GrpcCall<O extends DescMessage> {
   readonly #codecOf: CodecOf<O>;
   readonly #readMaxBytes: number;
   readonly #notifier: ReadNotifier;
+  readonly #connectionLost: () => boolean;
   readonly #reader: grpc.EnvelopeReader;
   #codec: grpc.Codec<O> | undefined;
   #encoding: grpc.GrpcEncoding = "identity";
@@ -54,7 +55,18 @@ export class GrpcCall<O extends DescMessage> {
   /** Called once, when the call has ended. */
   onEnd: (() => void) | undefined;
 
-  constructor(stream: http2.ClientHttp2Stream, codecOf: CodecOf<O>, readMaxBytes: number, notifier: ReadNotifier) {
+  /**
+   * `connectionLost` says whether the stream's connection ended under it (not by this consumer): a stream Node closes
+   * for that is UNAVAILABLE, as PROTOCOL-HTTP2.md has a client close its calls on a connection failure, not CANCELLED.
+   */
+  constructor(
+    stream: http2.ClientHttp2Stream,
+    codecOf: CodecOf<O>,
+    readMaxBytes: number,
+    notifier: ReadNotifier,
+    connectionLost: () => boolean = () => false,
+  ) {
+    this.#connectionLost = connectionLost;
     this.#stream = stream;
     this.#codecOf = codecOf;
     this.#readMaxBytes = readMaxBytes;
@@ -215,9 +227,13 @@ export class GrpcCall<O extends DescMessage> {
 
   #onError(e: Error): void {
     const rst = this.#stream.rstCode;
-    this.fail(
-      rst !== undefined && rst !== grpc.http2Error.noError ? grpc.errorFromResetCode(rst) : errorFromNodeReason(e),
-    );
+    this.fail(rst !== undefined && rst !== grpc.http2Error.noError ? this.#resetError(rst) : errorFromNodeReason(e));
+  }
+
+  /** The error of a stream reset before its status: the peer's RST_STREAM code, or the connection's loss. */
+  #resetError(rst: number): ConnectError {
+    if (!this.#connectionLost()) return grpc.errorFromResetCode(rst);
+    return new ConnectError("the connection closed before the call ended", Code.Unavailable);
   }
 
   #onClose(): void {
@@ -225,7 +241,7 @@ export class GrpcCall<O extends DescMessage> {
     const rst = this.#stream.rstCode ?? grpc.http2Error.noError;
     const statusSeen = this.#trailersOnly || this.#trailer?.[grpc.headerStatus] !== undefined;
     if (rst !== grpc.http2Error.noError && !statusSeen) {
-      this.#end(grpc.errorFromResetCode(rst));
+      this.#end(this.#resetError(rst));
       return;
     }
     if (this.#header === undefined) {

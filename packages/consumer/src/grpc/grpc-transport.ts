@@ -138,7 +138,13 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
             return;
           }
           session.observe(stream, attempt);
-          const opened = new GrpcCall<O>(stream, (kind) => outputCodec(method, kind), readMaxBytes, session);
+          const opened = new GrpcCall<O>(
+            stream,
+            (kind) => outputCodec(method, kind),
+            readMaxBytes,
+            session,
+            () => attempt.connectionLost,
+          );
           opened.onEnd = () => {
             disarm();
             onEnd(opened);
@@ -173,11 +179,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
     return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
       const settle = (call: GrpcCall<O>) => {
         if (call.error) return reject(call.error);
-        const n = call.queued;
-        if (n !== 1) {
-          const what = n === 0 ? "missing output message" : "received extra output message";
-          return reject(new ConnectError(`protocol error: ${what} for unary method`, Code.Unimplemented));
-        }
+        const cardinality = grpc.validateUnaryMessageCount(call.queued);
+        if (cardinality) return reject(cardinality);
         const message = call.take();
         const respond = (m: unknown) =>
           resolve(new LazyUnaryResponse(method, m as never, call.header, call.trailer) as UnaryResponse<I, O>);

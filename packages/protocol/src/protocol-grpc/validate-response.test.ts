@@ -1,6 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { codeFromHttpStatus, validateResponse, validateTrailer } from "./validate-response.js";
+import {
+  codeFromHttpStatus,
+  validateResponse,
+  validateTrailer,
+  validateUnaryMessageCount,
+} from "./validate-response.js";
 
 function thrown(f: () => void): ConnectError {
   try {
@@ -17,6 +22,7 @@ describe("gRPC response validation", () => {
     expect(codeFromHttpStatus(401)).toBe(Code.Unauthenticated);
     expect(codeFromHttpStatus(403)).toBe(Code.PermissionDenied);
     expect(codeFromHttpStatus(404)).toBe(Code.Unimplemented);
+    expect(codeFromHttpStatus(431)).toBe(Code.Internal);
     for (const s of [429, 502, 503, 504]) expect(codeFromHttpStatus(s)).toBe(Code.Unavailable);
     for (const s of [200, 500, 418]) expect(codeFromHttpStatus(s)).toBe(Code.Unknown);
   });
@@ -49,10 +55,18 @@ describe("gRPC response validation", () => {
     expect(validateResponse({ ":status": 200, "grpc-status": "0" }).error).toBeUndefined();
   });
 
-  it("trailers without grpc-status are INTERNAL missing status", () => {
+  it("trailers without grpc-status are UNKNOWN missing status; no trailers at all INTERNAL", () => {
     expect(validateTrailer({})?.rawMessage).toBe("protocol error: missing status");
+    expect(validateTrailer({})?.code).toBe(Code.Unknown);
     expect(validateTrailer(undefined)?.code).toBe(Code.Internal);
     expect(validateTrailer({ "grpc-status": "0" })).toBeUndefined();
     expect(validateTrailer({ "grpc-status": "4" })?.code).toBe(Code.DeadlineExceeded);
+  });
+
+  it("a unary response with other than one message is INTERNAL", () => {
+    expect(validateUnaryMessageCount(1)).toBeUndefined();
+    expect(validateUnaryMessageCount(0)?.code).toBe(Code.Internal);
+    expect(validateUnaryMessageCount(2)?.code).toBe(Code.Internal);
+    expect(validateUnaryMessageCount(2)?.rawMessage).toBe("protocol error: 2 response messages for a unary method");
   });
 });

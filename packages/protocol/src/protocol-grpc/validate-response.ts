@@ -7,11 +7,12 @@ import { readTrailerStatus } from "./trailer-status.js";
 /**
  * The gRPC code of a response whose HTTP status is not 200 and that carries no `grpc-status` (a proxy's error page,
  * say), as grpc's http-grpc-status-mapping.md gives it: 400 INTERNAL, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,
- * 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, anything else UNKNOWN.
+ * 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, 431 INTERNAL, anything else UNKNOWN.
  */
 export function codeFromHttpStatus(httpStatus: number): Code {
   switch (httpStatus) {
     case 400:
+    case 431:
       return Code.Internal;
     case 401:
       return Code.Unauthenticated;
@@ -74,11 +75,27 @@ export function validateResponse(
 
 /**
  * Validates the trailers that end a gRPC response on the client side: the call's error for a failed status,
- * undefined for `grpc-status: 0`, and INTERNAL ("missing status") when the response ended without one.
+ * undefined for `grpc-status: 0`; INTERNAL ("missing trailers") when the response ended without trailers, and
+ * UNKNOWN ("missing status") for trailers without `grpc-status` — as grpc-go and grpc-java synthesize it, and as
+ * http-grpc-status-mapping.md maps the response's HTTP 200 ("there should be a grpc-status in case of truly OK").
  */
 export function validateTrailer(trailers: http2.IncomingHttpHeaders | undefined): ConnectError | undefined {
-  if (trailers === undefined || trailers[headerStatus] === undefined) {
-    return new ConnectError("protocol error: missing status", Code.Internal, headersFromNode(trailers));
+  if (trailers === undefined) {
+    return new ConnectError("protocol error: missing trailers", Code.Internal);
+  }
+  if (trailers[headerStatus] === undefined) {
+    return new ConnectError("protocol error: missing status", Code.Unknown, headersFromNode(trailers));
   }
   return readTrailerStatus(trailers);
+}
+
+/**
+ * Checks that a unary call's response, which ended with status OK, carried exactly one message: otherwise INTERNAL,
+ * as grpc-go ("cardinality violation") and grpc-java do — the server broke the method's contract, nothing is
+ * unimplemented. Undefined when `messages` is 1.
+ */
+export function validateUnaryMessageCount(messages: number): ConnectError | undefined {
+  if (messages === 1) return undefined;
+  const what = messages === 0 ? "no response message" : `${messages} response messages`;
+  return new ConnectError(`protocol error: ${what} for a unary method`, Code.Internal);
 }
