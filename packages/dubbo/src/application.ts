@@ -243,6 +243,13 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             maxConnectionAgeGrace: values.protocol.maxConnectionAgeGrace,
             headersTimeout: values.protocol.headersTimeout,
             requestTimeout: values.protocol.requestTimeout,
+            keepalive: {
+              timeMs: values.protocol.keepaliveTime,
+              timeoutMs: values.protocol.keepaliveTimeout,
+              permitTimeMs: values.protocol.permitKeepaliveTime,
+              permitWithoutCalls: values.protocol.permitKeepaliveWithoutCalls,
+              maxPingStrikes: values.protocol.maxPingStrikes,
+            },
             fallbackToDefault: values.tri.resolveFallbackToDefault,
             tls: serverTls(values.ssl),
             lifecycle,

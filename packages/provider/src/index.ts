@@ -12,6 +12,7 @@ export {
   genericServiceOf,
 } from "./generic-service.js";
 export { createHealthService } from "./health-service.js";
+export { defaultKeepalivePolicy, type KeepalivePolicy } from "./keepalive.js";
 export { metricsInterceptor } from "./metrics-interceptor.js";
 export { createProvider, type Provider, type ProviderOptions, type ServiceOptions } from "./provider.js";
 export { createReflectionService } from "./reflection-service.js";

@@ -25,6 +25,7 @@ import type { NodeListener } from "./general-path.js";
 import { type GenericServiceOptions, genericServiceOf } from "./generic-service.js";
 import { createGrpcEngine } from "./grpc/engine.js";
 import { createHealthService } from "./health-service.js";
+import { defaultKeepalivePolicy, type KeepalivePolicy, keepConnectionsAlive } from "./keepalive.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
 import { createReflectionService } from "./reflection-service.js";
@@ -79,6 +80,13 @@ export interface ProviderOptions {
    * limit. Must not be shorter than `headersTimeout`.
    */
   requestTimeout?: number;
+  /**
+   * HTTP/2 keepalive (PING a connection silent for `timeMs`, close it without an ACK in `timeoutMs`) and enforcement
+   * against ping floods (GOAWAY ENHANCE_YOUR_CALM "too_many_pings"), on every HTTP/2 connection
+   * (`dubbo.protocol.keepalive-*`, `permit-keepalive-*`, `max-ping-strikes`; see `KeepalivePolicy`). Default
+   * `defaultKeepalivePolicy`; fields not given keep their default.
+   */
+  keepalive?: Partial<KeepalivePolicy>;
   /**
    * TLS on the protocol port (`dubbo.ssl.server-*`): with a certificate chain and key the port serves TLS only (HTTP/2
    * and HTTP/1.1 by ALPN), with a trust collection it requires client certificates (mTLS); files are reloaded when
@@ -271,6 +279,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         graceMs: options.maxConnectionAgeGrace ?? 10_000,
         logger,
       });
+      keepConnectionsAlive(server.h2, { ...defaultKeepalivePolicy, ...definedFields(options.keepalive), logger });
       sessions = trackSessions(server);
       const tcp = server.tcp;
       await new Promise<void>((resolve, reject) => {
@@ -354,4 +363,9 @@ function transportFront(
     refusals,
     material,
   };
+}
+
+/** The fields of a partial options object that are set (so `{ timeMs: undefined }` keeps the default). */
+function definedFields<T extends object>(partial: Partial<T> | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -106,6 +106,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       maxMessageSize: get("dubbo.protocol.max-message-size"),
       headersTimeout: get("dubbo.protocol.headers-timeout"),
       requestTimeout: get("dubbo.protocol.request-timeout"),
+      keepaliveTime: get("dubbo.protocol.keepalive-time"),
+      keepaliveTimeout: get("dubbo.protocol.keepalive-timeout"),
+      permitKeepaliveTime: get("dubbo.protocol.permit-keepalive-time"),
+      permitKeepaliveWithoutCalls: get("dubbo.protocol.permit-keepalive-without-calls"),
+      maxPingStrikes: get("dubbo.protocol.max-ping-strikes"),
     },
     consumer: {
       timeout: get("dubbo.consumer.timeout"),

@@ -60,6 +60,16 @@ export interface DubboConfig {
     readonly headersTimeout: number;
     /** `dubbo.protocol.request-timeout` in ms (Node's `requestTimeout`), default 60000: a whole HTTP/1.1 request. */
     readonly requestTimeout: number;
+    /** `dubbo.protocol.keepalive-time` in ms (gRPC's `keepalive_time_ms`), default 300000: PING a quiet connection. */
+    readonly keepaliveTime: number;
+    /** `dubbo.protocol.keepalive-timeout` in ms (gRPC's `keepalive_timeout_ms`), default 20000: wait for the PING ACK. */
+    readonly keepaliveTimeout: number;
+    /** `dubbo.protocol.permit-keepalive-time` in ms (grpc-java's `permitKeepAliveTime`), default 300000. */
+    readonly permitKeepaliveTime: number;
+    /** `dubbo.protocol.permit-keepalive-without-calls` (grpc-java's `permitKeepAliveWithoutCalls`), default false. */
+    readonly permitKeepaliveWithoutCalls: boolean;
+    /** `dubbo.protocol.max-ping-strikes` (gRPC's `grpc.http2.max_ping_strikes`), default 2; 0 = no enforcement. */
+    readonly maxPingStrikes: number;
   };
   readonly consumer: {
     /** `dubbo.consumer.timeout` in ms, default 1000. */

@@ -63,12 +63,24 @@ export const durationValue: ValueParser<number> = (raw) => {
   return value !== undefined && value >= 0 ? ok(value) : fail("expected a non-negative integer number of milliseconds");
 };
 
+/** A duration that must be at least 1 ms (a timeout that cannot be switched off). */
+export const positiveDurationValue: ValueParser<number> = (raw) => {
+  const value = integerValue(raw);
+  return value !== undefined && value >= 1 ? ok(value) : fail("expected a positive integer number of milliseconds");
+};
+
 /** A duration given in whole seconds (legacy keys), returned in milliseconds. */
 export const secondsAsMillisValue: ValueParser<number> = (raw) => {
   const value = integerValue(raw);
   return value !== undefined && value >= 0
     ? ok(value * 1000)
     : fail("expected a non-negative integer number of seconds");
+};
+
+/** An integer of at least 1 (limits such as a connection cap). */
+export const positiveIntegerValue: ValueParser<number> = (raw) => {
+  const value = integerValue(raw);
+  return value !== undefined && value >= 1 ? ok(value) : fail("expected a positive integer");
 };
 
 /** An integer greater than or equal to zero (counts such as retries). */
