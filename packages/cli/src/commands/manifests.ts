@@ -80,6 +80,23 @@ export const manifestsCommand: Command = {
       valueName: "s",
       description: "Seconds preStop waits after offline. Default 10.",
     },
+    "tls-secret": {
+      type: "string",
+      valueName: "name",
+      description:
+        "Proxyless TLS: mount this kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) and set the DUBBO_SSL_* keys " +
+        "(mTLS on the provider's port). Not with --istio.",
+    },
+    "cert-issuer": {
+      type: "string",
+      valueName: "Kind/name",
+      description:
+        "With --tls-secret: add a cert-manager Certificate from this issuer (ClusterIssuer/mesh-ca, Issuer/ca).",
+    },
+    "tls-server-only": {
+      type: "boolean",
+      description: "With --tls-secret: the provider does not ask clients for certificates (TLS, not mTLS).",
+    },
     env: {
       type: "string",
       multiple: true,
@@ -89,6 +106,8 @@ export const manifestsCommand: Command = {
   },
   examples: [
     "dubbo-mesh manifests --app greeter-provider --image dubbo-mesh/greeter-provider:0.1.0 --istio | kubectl apply -f -",
+    "dubbo-mesh manifests --app greeter-provider --image dubbo-mesh/greeter-provider:0.1.0 \\\n" +
+      "    --tls-secret greeter-provider-tls --cert-issuer ClusterIssuer/mesh-ca",
     "dubbo-mesh manifests --app greeter-consumer --image dubbo-mesh/greeter-consumer:0.1.0 --role consumer \\\n" +
       "    --provider-app greeter-provider --namespace dubbo-demo --replicas 1 --istio",
   ],
@@ -116,6 +135,7 @@ async function runManifests(args: ParsedArgs, io: Io): Promise<number> {
     shutdownWaitMs: integerFlag(args, "shutdown-wait"),
     preStopSleepSeconds: integerFlag(args, "pre-stop-sleep"),
     env: envFlag(args),
+    tls: tlsFlag(args),
   };
   // Loaded here, not at the top: the Kubernetes models are large and only this command needs them.
   const { ManifestOptionError, renderManifests } = await import("../manifests/index.js");
@@ -128,6 +148,30 @@ async function runManifests(args: ParsedArgs, io: Io): Promise<number> {
   }
   io.out(yaml.trimEnd());
   return EXIT_OK;
+}
+
+function tlsFlag(args: ParsedArgs): ManifestOptions["tls"] {
+  const secretName = stringFlag(args, "tls-secret");
+  const issuer = stringFlag(args, "cert-issuer");
+  if (secretName === undefined) {
+    if (issuer !== undefined || booleanFlag(args, "tls-server-only")) {
+      throw new UsageError("--cert-issuer and --tls-server-only need --tls-secret <name>");
+    }
+    return undefined;
+  }
+  let issuerRef: { kind: "Issuer" | "ClusterIssuer"; name: string } | undefined;
+  if (issuer !== undefined) {
+    const [kind, name, extra] = issuer.split("/");
+    if ((kind !== "Issuer" && kind !== "ClusterIssuer") || !name || extra !== undefined) {
+      throw new UsageError(`--cert-issuer expects ClusterIssuer/<name> or Issuer/<name>, got '${issuer}'`);
+    }
+    issuerRef = { kind, name };
+  }
+  return {
+    secretName,
+    ...(issuerRef ? { issuer: issuerRef } : {}),
+    ...(booleanFlag(args, "tls-server-only") ? { mutual: false } : {}),
+  };
 }
 
 function envFlag(args: ParsedArgs): Record<string, string> | undefined {

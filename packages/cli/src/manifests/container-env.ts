@@ -1,5 +1,6 @@
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import type { ResolvedManifestOptions } from "./options.js";
+import { tlsEnv } from "./tls.js";
 
 /**
  * The container's environment: the Dubbo configuration keys the manifests depend on, spelled as environment
@@ -14,6 +15,7 @@ import type { ResolvedManifestOptions } from "./options.js";
  *   without this the QOS port refuses them and the pod never becomes ready. Foreign peers still get only the public
  *   commands (`live`, `ready`, `startup`, `quit`); `offline` and the rest stay loopback-only.
  * - `DUBBO_CONSUMER_MESH_ENABLE=true` for a consumer, as the Dubbo mesh sample's consumer sets `consumer.meshEnable`.
+ * - with `tls`, the `DUBBO_SSL_*` keys pointing into the mounted Secret (see `tlsEnv`);
  * - then `options.env`, which may override any of the above.
  */
 export function containerEnv(options: ResolvedManifestOptions): IEnvVar[] {
@@ -28,7 +30,7 @@ export function containerEnv(options: ResolvedManifestOptions): IEnvVar[] {
   };
   if (options.role === "consumer") generated.DUBBO_CONSUMER_MESH_ENABLE = "true";
   if (options.clusterDomain !== "cluster.local") generated.CLUSTER_DOMAIN = options.clusterDomain;
-  const merged = { ...generated, ...options.env };
+  const merged = { ...generated, ...tlsEnv(options), ...options.env };
   return [
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } } },
     ...Object.entries(merged).map(([name, value]) => ({ name, value })),

@@ -7,6 +7,7 @@ import { dubboProbes } from "./probes.js";
 import { containerSecurityContext, podSecurityContext } from "./security-context.js";
 import { PROTOCOL_PORT_NAME, QOS_PORT_NAME } from "./service.js";
 import { GRACE_MARGIN_SECONDS, terminationGracePeriodSeconds } from "./shutdown-timing.js";
+import { tlsVolumeMounts, tlsVolumes } from "./tls.js";
 
 /**
  * Pod annotations for an Istio sidecar. Inert without one, so they are always set: injection may be switched on for
@@ -61,6 +62,7 @@ export function deploymentModel(options: ResolvedManifestOptions): Deployment {
           serviceAccountName: options.app,
           terminationGracePeriodSeconds: gracePeriodSeconds,
           securityContext: podSecurityContext(),
+          ...(options.tls ? { volumes: tlsVolumes(options) } : {}),
           containers: [
             {
               name: options.app,
@@ -68,6 +70,7 @@ export function deploymentModel(options: ResolvedManifestOptions): Deployment {
               imagePullPolicy: "IfNotPresent",
               ports: containerPorts(options),
               env: containerEnv(options),
+              ...(options.tls ? { volumeMounts: tlsVolumeMounts(options) } : {}),
               ...dubboProbes(options.qosPort),
               lifecycle: {
                 preStop: { exec: { command: preStopCommand(options.qosPort, options.preStopSleepSeconds) } },

@@ -1,3 +1,4 @@
+import type { Certificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { DestinationRule } from "@kubernetes-models/istio/networking.istio.io/v1/DestinationRule";
 import type { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
 import type { EnvoyFilter } from "@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter";
@@ -12,6 +13,7 @@ import { namespaceModel } from "./namespace.js";
 import { type ManifestOptions, resolveManifestOptions } from "./options.js";
 import { serviceModel } from "./service.js";
 import { serviceAccountModel } from "./service-account.js";
+import { certificateModel } from "./tls.js";
 import { virtualServiceModel } from "./virtual-service.js";
 
 /** Any object `generateManifests` returns: a typed kubernetes-models / @kubernetes-models/istio model. */
@@ -22,17 +24,20 @@ export type ManifestModel =
   | Deployment
   | VirtualService
   | DestinationRule
-  | EnvoyFilter;
+  | EnvoyFilter
+  | Certificate;
 
 /**
  * The Kubernetes (and, with `istio`, Istio) objects for one Dubbo application in mesh mode, in apply order:
- * Namespace, ServiceAccount, Service (provider only), Deployment, then VirtualService + DestinationRule (Istio
+ * Namespace, ServiceAccount, cert-manager Certificate (with `tls.issuer`), Service (provider only), Deployment, then VirtualService + DestinationRule (Istio
  * provider) or EnvoyFilter (Istio consumer). Every model is validated against its schema before it is returned, so a
  * bad option surfaces here, not at `kubectl apply`. Throws `ManifestOptionError` for bad options.
  */
 export function generateManifests(options: ManifestOptions): ManifestModel[] {
   const resolved = resolveManifestOptions(options);
   const models: ManifestModel[] = [namespaceModel(resolved), serviceAccountModel(resolved)];
+  const certificate = certificateModel(resolved);
+  if (certificate) models.push(certificate);
   if (resolved.role === "provider") models.push(serviceModel(resolved));
   models.push(deploymentModel(resolved));
   if (resolved.istio && resolved.role === "provider") {

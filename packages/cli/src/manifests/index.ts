@@ -22,4 +22,5 @@ export { containerSecurityContext, NODE_USER_ID, podSecurityContext } from "./se
 export { PROTOCOL_PORT_NAME, QOS_PORT_NAME, serviceModel } from "./service.js";
 export { serviceAccountModel } from "./service-account.js";
 export { GRACE_MARGIN_SECONDS, type ShutdownBudget, terminationGracePeriodSeconds } from "./shutdown-timing.js";
+export { certificateModel, type ManifestTls, TLS_MOUNT_PATH, tlsEnv } from "./tls.js";
 export { virtualServiceModel } from "./virtual-service.js";

@@ -1,3 +1,5 @@
+import type { ManifestTls } from "./tls.js";
+
 /** Which side of a call an application is on: a provider gets a Service; a consumer gets the EnvoyFilter. */
 export type ManifestRole = "provider" | "consumer";
 
@@ -57,6 +59,8 @@ export interface ManifestOptions {
    * DestinationRule subset selecting pods labelled with that `version`.
    */
   readonly trafficSplit?: Readonly<Record<string, number>>;
+  /** TLS on the protocol port and for calls, from a mounted Secret (proxyless mode; not with `istio`). Default off. */
+  readonly tls?: ManifestTls;
 }
 
 /** `ManifestOptions` with every default filled in and every value checked. */
@@ -79,6 +83,7 @@ export interface ResolvedManifestOptions {
   readonly resources: ManifestResources;
   readonly env: Readonly<Record<string, string>>;
   readonly trafficSplit: Readonly<Record<string, number>>;
+  readonly tls: ManifestTls | undefined;
 }
 
 /** Default requests and limits: small enough for a demo cluster, with headroom for a Node.js heap. */
@@ -146,6 +151,15 @@ export function resolveManifestOptions(options: ManifestOptions): ResolvedManife
   const env = options.env ?? {};
   for (const name of Object.keys(env)) if (!ENV_NAME.test(name)) fail("env key", name, "an environment variable name");
   const version = labelValue("version", options.version ?? "v1");
+  const tls = options.tls;
+  if (tls) {
+    if (istio) fail("tls", tls, "no TLS of its own with istio: the sidecars do mTLS (use one or the other)");
+    dnsLabel("tls.secretName", tls.secretName);
+    if (tls.issuer && !["Issuer", "ClusterIssuer"].includes(tls.issuer.kind)) {
+      fail("tls.issuer.kind", tls.issuer.kind, '"Issuer" or "ClusterIssuer"');
+    }
+    if (tls.issuer && tls.issuer.name.trim() === "") fail("tls.issuer.name", tls.issuer.name, "an issuer name");
+  }
   return {
     app: dnsLabel("app", options.app),
     image: options.image,
@@ -165,5 +179,6 @@ export function resolveManifestOptions(options: ManifestOptions): ResolvedManife
     resources: options.resources ?? DEFAULT_RESOURCES,
     env,
     trafficSplit: trafficSplit(options.trafficSplit ?? { [version]: 100 }),
+    tls,
   };
 }
