@@ -106,7 +106,7 @@ function config() {
     clientWarmupMs: quick ? 500 : 1000,
     clientDurationMs: durationS * 1000,
     idleConnections: 1000,
-    overloadSweepLevels: quick ? [1, 4, 16, 64, 256] : [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    overloadSweepLevels: quick ? [1, 4, 16, 64, 256, 1024] : [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
     overloadSweepS: quick ? 0.5 : 1,
     loadClient: flags["load-client"],
     consumerServer: flags["consumer-server"],
@@ -255,7 +255,7 @@ async function main() {
               windowS: cfg.overloadSweepS,
             });
             log(
-              `overload sweep         ${id.padEnd(14)} ${saturation[id].points.map((p) => `${p.concurrency}: ${p.reqPerSec.toFixed(0)}`).join(", ")} req/s -> 1x = ${saturation[id].saturationConcurrency} in flight`,
+              `overload sweep         ${id.padEnd(14)} ${saturation[id].points.map((p) => `${p.concurrency}: ${p.reqPerSec.toFixed(0)}`).join(", ")} req/s -> 1x = ${saturation[id].saturationConcurrency} in flight${saturation[id].saturated ? "" : " (still growing at the top of the sweep)"}`,
             );
             store("overload", id, saturation[id]);
           }
@@ -267,7 +267,8 @@ async function main() {
           }
         }
       }
-      if (wanted("instrument") && round === 0) {
+      // Once per run, or every round when asked for by name (--only=instrument --rounds=N).
+      if (wanted("instrument") && (round === 0 || cfg.suites?.has("instrument"))) {
         const raw = { id: "raw-http2" };
         const go = { id: "grpc-go", command: [GRPC_GO_BINARY, "server"] };
         for (const kind of INSTRUMENT_KINDS) {

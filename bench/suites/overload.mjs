@@ -36,8 +36,9 @@ function h2loadArgs(server, workload, requestFile, tmpDir, id) {
 }
 
 /**
- * The sweep: `{ saturationConcurrency, saturationReqPerSec, points: [{ concurrency, reqPerSec }] }` of one
- * contestant's server (`levels`: calls in flight to try, ascending).
+ * The sweep: `{ saturationConcurrency, saturationReqPerSec, saturated, points: [{ concurrency, reqPerSec }] }` of one
+ * contestant's server (`levels`: calls in flight to try, ascending; `saturated` false when req/s still grew at the
+ * top level, which is then 1x).
  */
 export async function sweepSaturation(id, workload, { requestFile, tmpDir, levels, windowS }) {
   return withServer(id, async (server) => {
@@ -55,8 +56,10 @@ export async function sweepSaturation(id, workload, { requestFile, tmpDir, level
       points.push({ concurrency, reqPerSec: r.reqPerSec });
     }
     const best = Math.max(...points.map((p) => p.reqPerSec));
-    const saturated = points.find((p) => p.reqPerSec >= SATURATED * best);
-    return { saturationConcurrency: saturated.concurrency, saturationReqPerSec: saturated.reqPerSec, points };
+    const first = points.find((p) => p.reqPerSec >= SATURATED * best);
+    // Saturated only if a higher level of the sweep did not grow on (else 1x is the top level, a lower bound).
+    const saturated = first !== points.at(-1);
+    return { saturationConcurrency: first.concurrency, saturationReqPerSec: first.reqPerSec, saturated, points };
   });
 }
 
