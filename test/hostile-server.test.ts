@@ -104,12 +104,6 @@ const cases: HostileCase[] = [
   { what: "a TCP close mid-response", header: "tcp-close", code: Code.Unavailable },
 ];
 
-/**
- * Cases our consumer still gets wrong (kind + header): they run as expected failures (`it.fails`), so fixing one
- * turns its test red until it is taken off this list.
- */
-const knownWrong = new Set<string>([]);
-
 let server: EventProcess;
 let url: string;
 const consumer = createConsumer({ timeout: 5000 });
@@ -150,8 +144,7 @@ for (const kind of ["unary", "stream"] as const) {
     for (const c of cases) {
       if (c.only !== undefined && c.only !== kind) continue;
       const title = `${c.what} -> ${c.code === "ok" ? "OK" : Code[c.code]}`;
-      const test = knownWrong.has(`${kind} ${c.header}`) ? it.fails : it;
-      test(title, async () => {
+      it(title, async () => {
         const ending = await run(kind, c);
         expect({ code: ending.code, message: ending.message }).toMatchObject({
           code: c.code,

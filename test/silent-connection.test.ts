@@ -126,4 +126,32 @@ describe("a connection that goes silent (issue 16)", () => {
       consumer.close();
     }
   });
+
+  it("loses no call on a connection that was only stalled: found silent, it takes no new call but finishes its own", async () => {
+    provider = await startContractProvider();
+    const proxy = await startFreezingProxy(provider.port);
+    proxies.push(proxy);
+    const consumer = createConsumer({ timeout: 10_000 });
+    try {
+      const greeter = consumer.reference(GreeterService, { url: `tri://127.0.0.1:${proxy.port}` });
+      await greeter.greet({ name: "warm" });
+      const long = greeter.greet({ name: "sleep:2000" });
+      await sleep(100); // the call is at the provider
+      proxy.freeze();
+      // Calls as an application would make them, until one gets through (on a new connection).
+      let during: string | undefined;
+      for (let i = 0; i < 20 && during === undefined; i++) {
+        during = await greeter.greet({ name: "during" }, { timeoutMs: 400 }).then(
+          (r) => r.greeting,
+          () => undefined,
+        );
+      }
+      expect(during).toMatch(/^hello, during/);
+      expect(proxy.accepted).toBe(2);
+      proxy.thaw(); // the stall ends: the first connection delivers what it held
+      expect((await long).greeting).toMatch(/^hello, sleep:2000/);
+    } finally {
+      consumer.close();
+    }
+  });
 });

@@ -16,6 +16,8 @@ export interface FreezingProxy {
    * or a partition looks: the bytes stay unread in the kernel. Connections accepted later are forwarded as usual.
    */
   freeze(): void;
+  /** Forwards the frozen connections again, bytes held meanwhile first (a partition that heals, a stall that ends). */
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startFreezingProxy(targetPort: number): Promise<FreezingPr
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const frozen: net.Socket[] = [];
+  const frozen: [net.Socket, net.Socket][] = [];
   return {
     port: (server.address() as net.AddressInfo).port,
     get accepted() {
@@ -70,12 +72,24 @@ export async function startFreezingProxy(targetPort: number): Promise<FreezingPr
         upstream.unpipe(client);
         client.pause();
         upstream.pause();
-        frozen.push(client, upstream);
+        frozen.push(pair);
       }
       pairs.clear();
     },
+    thaw() {
+      for (const pair of frozen.splice(0)) {
+        const [client, upstream] = pair;
+        if (client.destroyed || upstream.destroyed) continue;
+        pairs.add(pair);
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+    },
     async close() {
-      for (const s of frozen) s.destroy();
+      for (const [a, b] of frozen) {
+        a.destroy();
+        b.destroy();
+      }
       for (const [a, b] of pairs) {
         a.destroy();
         b.destroy();
