@@ -6,15 +6,15 @@
  * `provide(GreeterImpl)` registers the sample's, GreeterService version 1.0.0 — and the ports (protocol on 127.0.0.1
  * PORT, QOS on any free port) through the same `DUBBO_*` environment variables a deployment would set.
  */
-import { fileURLToPath } from "node:url";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { dubbo } from "dubbo-mesh";
 import { connectGreeter } from "../lib/connect-greeter.mjs";
 import { announceListening, requestedPort } from "../lib/server-main.mjs";
 
-const sampleEntry = fileURLToPath(import.meta.resolve("@dubbo-mesh/sample-greeter"));
+// The sample's properties file, next to its package entry's folder (dist/).
+const configFile = new URL("../dubbo-provider.properties", import.meta.resolve("@dubbo-mesh/sample-greeter"));
 const app = dubbo({
-  configFile: new URL("../dubbo-provider.properties", `file://${sampleEntry}`),
+  configFile,
   env: {
     ...process.env,
     DUBBO_PROTOCOL_HOST: "127.0.0.1",

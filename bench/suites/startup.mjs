@@ -22,7 +22,9 @@ export async function measureStartup(id) {
   }
 }
 
-const sample = (path) => fileURLToPath(new URL(`../../samples/greeter/${path}`, import.meta.url));
+// The sample's package root, found through its package entry (dist/index.js) rather than a path into the repository.
+const sampleRoot = new URL("../", import.meta.resolve("@dubbo-mesh/sample-greeter"));
+const sample = (path) => fileURLToPath(new URL(path, sampleRoot));
 const cli = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
 /**
