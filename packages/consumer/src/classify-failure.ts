@@ -24,7 +24,9 @@ const connectSyscalls = new Set(["connect", "getaddrinfo"]);
  * Classifies a failed attempt from its error and its report (how far it got, whether its connection was lost, as the
  * wire layer wrote it).
  *
- * Observed with connect-node 2.2.0 on Node 24 (the error of a unary gRPC call; "handler" = reached it?):
+ * Observed with connect-node 2.2.0 on Node 24 (the error of a unary call; "handler" = reached it?). The consumer's own
+ * gRPC transport gives the same codes for connection failures (`errorFromNodeReason`) and gRPC's codes for resets
+ * (`grpc.errorFromResetCode`: REFUSED_STREAM is UNAVAILABLE already); connect-node's are what the Triple path gets:
  * | failure                                   | connect-node's error (cause)                  | handler | surfaced    |
  * |-------------------------------------------|-----------------------------------------------|---------|-------------|
  * | nothing listens                           | UNAVAILABLE (ECONNREFUSED, syscall connect)   | no      | as is       |
