@@ -12,6 +12,7 @@ import {
   type ConsumerOptions,
   createConsumer,
   type ReferenceOptions,
+  type ResolverFactory,
 } from "@dubbo-mesh/consumer";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -123,6 +124,21 @@ describe("static list: tri://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3", () => {
     expect(() => consumer().reference(GreeterService, { url, loadBalancer: "first" })).toThrow(
       /unknown load balancer "first" \(known: round_robin, least_request\)/,
     );
+  });
+
+  it("a custom resolver registered by scheme on this consumer only: its addresses are the endpoints", async () => {
+    const asked: string[] = [];
+    // Replaces "dns": the name resolves to the three providers, each dialled at its address.
+    const three: ResolverFactory = (urls, listener) => {
+      asked.push(...urls.map((u) => u.host));
+      listener.onAddresses(providers.map((p) => ({ url: new URL(`http://${p.target}`) })));
+      return { requestResolution() {}, close() {} };
+    };
+    const c = consumer({ resolvers: { dns: three } });
+    const greeter = c.reference(GreeterService, { url: "dns:///greeter.registry.test:50052", timeout: 5000 });
+    await allInRotation(c, greeter, 3);
+    expectEven(await spread(greeter, 90), ["p1", "p2", "p3"], 90);
+    expect(asked).toEqual(["greeter.registry.test:50052"]);
   });
 });
 
