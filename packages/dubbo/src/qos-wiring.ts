@@ -27,6 +27,9 @@ export function createQosFromConfig(
     acceptForeignIpWhitelist: app.qosAcceptForeignIpWhitelist,
     anonymousLevel: app.qosAnonymousAccessPermissionLevel,
     anonymousAllowCommands: app.qosAnonymousAllowCommands,
+    idleTimeoutMs: app.qosIdleTimeout,
+    requestTimeoutMs: app.qosRequestTimeout,
+    maxConnections: app.qosMaxConnections,
     getConfig: () => config.describe(),
     listPorts: () => {
       const port = view.protocolPort();

@@ -44,8 +44,22 @@ export interface QosOptions {
    * An array or a comma-separated string. Default empty.
    */
   anonymousAllowCommands?: string | readonly string[];
-  /** Close a connection idle this long, in ms (Dubbo hard-codes 5 minutes). Default 300000. */
+  /**
+   * Close a connection that sends nothing for this long, in ms, `dubbo.application.qos-idle-timeout` (Dubbo
+   * hard-codes 5 minutes). Default 300000.
+   */
   idleTimeoutMs?: number;
+  /**
+   * Time a client has to send a whole HTTP request (headers and body) or a whole telnet line, from its first byte,
+   * in ms, `dubbo.application.qos-request-timeout`; a slower one is closed (HTTP with 408). The port answers anything
+   * in the cluster before any permission check, so a client trickling bytes must not hold a connection. Default 30000.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Connections open at once, `dubbo.application.qos-max-connections`; one more is closed as soon as it is accepted
+   * (Node's `server.maxConnections`). Default 64.
+   */
+  maxConnections?: number;
   /**
    * How long to wait for a first byte before treating a silent client as an interactive telnet user and
    * greeting it (Dubbo: 500 ms). Default 500.
@@ -74,6 +88,8 @@ export interface ValidatedQosOptions {
   readonly anonymousLevel: PermissionLevel;
   readonly anonymousAllowCommands: ReadonlySet<string>;
   readonly idleTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
   readonly protocolDetectMs: number;
   readonly getConfig: (() => readonly QosConfigEntry[] | Promise<readonly QosConfigEntry[]>) | undefined;
   readonly listPorts: () => readonly QosPort[];
@@ -113,6 +129,8 @@ export function validateQosOptions(options: QosOptions): ValidatedQosOptions {
     anonymousLevel,
     anonymousAllowCommands: new Set(splitList(options.anonymousAllowCommands)),
     idleTimeoutMs: positive("idleTimeoutMs", options.idleTimeoutMs ?? 300_000),
+    requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000),
+    maxConnections: positiveCount("maxConnections", options.maxConnections ?? 64),
     protocolDetectMs: positive("protocolDetectMs", options.protocolDetectMs ?? 500),
     getConfig: options.getConfig,
     listPorts: options.listPorts ?? (() => []),
@@ -130,6 +148,13 @@ function splitList(value: string | readonly string[] | undefined): string[] {
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
     throw new Error(`qos ${name}: must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function positiveCount(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`qos ${name}: must be a positive whole number, got ${String(value)}`);
   }
   return value;
 }

@@ -1,16 +1,12 @@
 import type { Server as HttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
-import { errorMessage } from "@dubbo-mesh/runtime";
+import { createHttp1Server, errorMessage } from "@dubbo-mesh/runtime";
 import { foreignPeerRefusal, type PeerAccess, resolvePeerAccess } from "./access-control.js";
 import { CommandExecutor } from "./command-executor.js";
 import { builtinCommands } from "./commands/index.js";
 import { forbiddenHttpResponse, handleHttpRequest } from "./http-handler.js";
 import { type QosOptions, type ValidatedQosOptions, validateQosOptions } from "./qos-options.js";
 import { TelnetSession } from "./telnet-session.js";
-
-// node:http through process.getBuiltinModule, not an import: the ES module facade of node:http reads every export,
-// and one of them loads Node's bundled undici (fetch) — ~40 ms of every start-up, for nothing used here.
-const { createServer: createHttpServer } = process.getBuiltinModule("node:http");
 
 /** QosServer is the operations port: probes, commands and metrics over HTTP and telnet on one TCP port. */
 export interface QosServer {
@@ -26,7 +22,9 @@ type AccessBySocket = WeakMap<Socket, PeerAccess>;
 /**
  * createQosServer returns a QOS server for the options (validated now; bad options throw). HTTP and telnet
  * share the port: the first byte decides, as in Dubbo. `G` or `P` is HTTP; anything else, or silence for
- * protocolDetectMs, is telnet.
+ * protocolDetectMs, is telnet. Since anyone who can reach the port gets this far, every connection is bounded: at
+ * most maxConnections at once, closed after idleTimeoutMs of silence, and a request or line that takes longer than
+ * requestTimeoutMs from its first byte ends the connection.
  *
  * @example
  * const qos = createQosServer({ lifecycle, metrics, port: 22222 });
@@ -38,8 +36,19 @@ export function createQosServer(input: QosOptions): QosServer {
   const executor = new CommandExecutor(options, builtinCommands, () => boundPort);
   const sockets = new Set<Socket>();
   const accessBySocket: AccessBySocket = new WeakMap();
-  const http = createHttpHandler(options, executor, accessBySocket);
+  let http: HttpServer | undefined;
   let server: Server | undefined;
+  // Connections refused over maxConnections since the last log line; logged at most once a second.
+  let dropped = 0;
+  let dropLog: NodeJS.Timeout | undefined;
+  const onDrop = (): void => {
+    dropped++;
+    dropLog ??= setTimeout(() => {
+      options.logger.warn({ event: "qos.connections-dropped", count: dropped, maxConnections: options.maxConnections });
+      dropped = 0;
+      dropLog = undefined;
+    }, 1000).unref();
+  };
 
   const onConnection = (socket: Socket): void => {
     sockets.add(socket);
@@ -55,12 +64,18 @@ export function createQosServer(input: QosOptions): QosServer {
     detectProtocol(socket, options.protocolDetectMs, (protocol, silent) => {
       if (!access.accepted) {
         refuse(socket, protocol, access, options);
-      } else if (protocol === "http") {
+      } else if (protocol === "http" && http !== undefined) {
         accessBySocket.set(socket, access);
         http.emit("connection", socket);
         socket.resume();
+      } else if (protocol === "http") {
+        socket.destroy(); // the server stopped meanwhile
       } else {
-        new TelnetSession(socket, access, executor, silent);
+        new TelnetSession(socket, access, executor, {
+          greet: silent,
+          lineTimeoutMs: options.requestTimeoutMs,
+          logger: options.logger,
+        });
       }
     });
   };
@@ -71,7 +86,10 @@ export function createQosServer(input: QosOptions): QosServer {
         return Promise.reject(new Error("the QOS server is already started"));
       }
       const listening = createServer({ pauseOnConnect: true }, onConnection);
+      listening.maxConnections = options.maxConnections;
+      listening.on("drop", onDrop);
       server = listening;
+      http = createHttpHandler(options, executor, accessBySocket);
       return new Promise((resolve, reject) => {
         let isListening = false;
         listening.on("error", (error) => {
@@ -80,6 +98,8 @@ export function createQosServer(input: QosOptions): QosServer {
             return;
           }
           server = undefined;
+          http?.close();
+          http = undefined;
           options.logger.error({ event: "qos.start-failed", port: options.port, message: error.message });
           reject(new Error(`QOS port ${options.port} (dubbo.application.qos-port): ${error.message}`));
         });
@@ -98,6 +118,10 @@ export function createQosServer(input: QosOptions): QosServer {
         return;
       }
       const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+      http?.close(); // stops its slow-request sweep
+      http = undefined;
+      clearTimeout(dropLog);
+      dropLog = undefined;
       for (const socket of sockets) {
         socket.destroy();
       }
@@ -112,7 +136,9 @@ function createHttpHandler(
   executor: CommandExecutor,
   accessBySocket: AccessBySocket,
 ): HttpServer {
-  const http = createHttpServer({ requestTimeout: 30_000 }, (request, response) => {
+  // The whole request within requestTimeoutMs, headers included (QOS requests are small: a path, a form).
+  const limit = Math.ceil(options.requestTimeoutMs);
+  const http = createHttp1Server({ headersTimeout: limit, requestTimeout: limit }, (request, response) => {
     const access = accessBySocket.get(request.socket);
     if (access === undefined) {
       response.destroy();
@@ -123,10 +149,16 @@ function createHttpHandler(
       response.destroy();
     });
   });
-  http.on("clientError", (error, socket) => {
-    options.logger.warn({ event: "qos.http-bad-request", message: error.message });
+  http.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    options.logger.warn({
+      event: timedOut ? "qos.http-request-timeout" : "qos.http-bad-request",
+      message: error.message,
+    });
     if (socket.writable) {
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      const status = timedOut ? "408 Request Timeout" : "400 Bad Request";
+      // Then closed, not half-closed: a client that trickles on must not keep the socket.
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
     } else {
       socket.destroy();
     }

@@ -37,6 +37,15 @@ export interface DubboConfig {
     readonly qosAnonymousAccessPermissionLevel: QosPermissionLevel;
     /** `dubbo.application.qos-anonymous-allow-commands`: command names anyone may run, default empty. */
     readonly qosAnonymousAllowCommands: readonly string[];
+    /** `dubbo.application.qos-idle-timeout` in ms, default 300000: a QOS connection that sends nothing this long closes. */
+    readonly qosIdleTimeout: number;
+    /**
+     * `dubbo.application.qos-request-timeout` in ms, default 30000: time a QOS client has to send a whole HTTP request
+     * or telnet line, from its first byte; a slower one is closed.
+     */
+    readonly qosRequestTimeout: number;
+    /** `dubbo.application.qos-max-connections`, default 64: QOS connections open at once; more are closed at once. */
+    readonly qosMaxConnections: number;
     /** `dubbo.application.shutdown-delay` in ms, default 0: time between going offline and closing listeners. */
     readonly shutdownDelay: number;
   };
