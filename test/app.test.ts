@@ -55,7 +55,10 @@ describe("decorators compile down to the plain registration calls", () => {
 describe("lazy references", () => {
   async function checksServed(qosPort: number | undefined): Promise<number> {
     const text = (await qos(qosPort, "/metrics")).body;
-    const m = /dubbo_rpc_requests_total\{service="grpc.health.v1.Health",method="Check",code="OK"\} (\d+)/.exec(text);
+    const m =
+      /dubbo_provider_requests_succeed_total\{[^}]*interface="grpc.health.v1.Health",method="Check"[^}]*\} (\d+)/.exec(
+        text,
+      );
     return Number(m?.[1] ?? 0);
   }
 
@@ -141,7 +144,7 @@ describe("probes on the QOS port and health on the protocol port tell the same s
       expect(await health.check("greet.v1.GreeterService")).toBe("SERVING");
       const metrics = await qos(qosPort, "/metrics");
       expect(metrics.body).toMatch(
-        /dubbo_rpc_requests_total\{service="grpc.health.v1.Health",method="Check",code="OK"\} \d+/,
+        /dubbo_provider_requests_succeed_total\{[^}]*interface="grpc.health.v1.Health",method="Check"[^}]*\} [1-9]/,
       );
     } finally {
       health.close();

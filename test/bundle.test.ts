@@ -104,6 +104,10 @@ describe("dubbo-mesh bundle: the greeter sample as single files", () => {
       "greet-bidi",
     ]);
     expect(replies[0]?.reply).toBe(`hello, alice from 127.0.0.1:${port}`);
+    // prom-client is inside the bundle too, loaded after start-up: QOS /metrics has the calls and Node's metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${app.qosPort}/metrics`)).text();
+    expect(metrics).toMatch(/^dubbo_provider_requests_succeed_total\{[^}]*method="Greet"[^}]*\} 1$/m);
+    expect(metrics).toContain("# TYPE nodejs_heap_size_used_bytes gauge");
   });
 
   it("reads a YAML config file (the YAML parser is inside the bundle)", async () => {

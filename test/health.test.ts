@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProvider, type Provider } from "@dubbo-mesh/provider";
-import { createLifecycle, createRpcMetrics, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, createLifecycle, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPython } from "./peers/python-peer.js";
@@ -19,15 +19,19 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
   let provider: Provider;
   let target: string;
   let client: GrpcJsHealthClient;
-  const metrics = createRpcMetrics();
+  const metrics = createDubboMetrics({ processMetrics: false });
+  const watching = () => metrics.calls("provider", "grpc.health.v1.Health", "Watch")?.processing;
   const python = (...args: string[]) => runPython("health_client.py", [target, ...args], { timeoutMs: 15_000 });
 
   beforeAll(async () => {
     lifecycle = createLifecycle();
-    provider = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger, lifecycle, metrics }).service(
-      GreeterService,
-      contractGreeter(),
-    );
+    provider = createProvider({
+      port: 0,
+      host: "127.0.0.1",
+      logger: silentLogger,
+      lifecycle,
+      metrics: metrics.provider,
+    }).service(GreeterService, contractGreeter());
     const { port } = await provider.start();
     target = `127.0.0.1:${port}`;
     client = createGrpcJsHealthClient(target);
@@ -60,8 +64,8 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
     const py = python("watch", SERVICE, "3", "10");
     await until(() => watchAll.statuses.length === 1 && watchService.statuses.length === 1);
     // Wait until all three Watch calls (grpc-js x2, Python) are in flight on the provider.
-    await until(() => metrics.inFlight("grpc.health.v1.Health", "Watch") === 3, 10_000);
-    expect(metrics.inFlight("grpc.health.v1.Health", "Watch")).toBe(3);
+    await until(() => watching() === 3, 10_000);
+    expect(watching()).toBe(3);
     lifecycle.setOnline(false);
     await until(() => watchAll.statuses.length === 2);
     lifecycle.setOnline(true);

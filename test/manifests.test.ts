@@ -176,6 +176,14 @@ describe("provider", () => {
     expect(annotations?.["traffic.sidecar.istio.io/excludeInboundPorts"]).toBe("22222");
   });
 
+  it("Prometheus (a foreign address) is told where to scrape and may run metrics, no other protected command", () => {
+    const annotations = deployment.spec?.template.metadata?.annotations;
+    expect(annotations?.["prometheus.io/scrape"]).toBe("true");
+    expect(annotations?.["prometheus.io/port"]).toBe("22222");
+    expect(annotations?.["prometheus.io/path"]).toBe("/metrics");
+    expect(env(c, "DUBBO_APPLICATION_QOS_ANONYMOUS_ALLOW_COMMANDS")).toBe("metrics");
+  });
+
   it("POD_NAMESPACE comes from the downward API; mesh mode has no registry", () => {
     const podNs = c.env?.find((e) => e.name === "POD_NAMESPACE");
     expect(podNs?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.namespace");

@@ -91,7 +91,7 @@ function isReset(e: Error): boolean {
 }
 
 /** Whether any error in the chain (`cause`s, and the `errors` of an AggregateError) passes `test`. */
-function inChain(error: Error, test: (e: Error) => boolean): boolean {
+export function inChain(error: Error, test: (e: Error) => boolean): boolean {
   const pending: unknown[] = [error];
   const seen = new Set<unknown>();
   while (pending.length > 0) {

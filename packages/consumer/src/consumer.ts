@@ -20,6 +20,7 @@ import { createGenericClient, type GenericClient } from "./generic-client.js";
 import { tripleHeaders } from "./headers-interceptor.js";
 import { idempotencyOf } from "./idempotency.js";
 import { defaultKeepalive } from "./keepalive.js";
+import { meteredTransport } from "./metered-transport.js";
 import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./options.js";
 import { createProtocolTransport, type ProtocolTransportOptions } from "./protocol-transport.js";
 import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
@@ -163,7 +164,9 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
       isIdempotent: idempotencyOf(ref.idempotent),
       backoff,
     });
-    const transport = createClientTransport(retrying, { defaultTimeoutMs, codec: ref.json ? "json" : "proto" });
+    const edge = createClientTransport(retrying, { defaultTimeoutMs, codec: ref.json ? "json" : "proto" });
+    // Counted once per call, above the retries: `dubbo_consumer_*`.
+    const transport = options.metrics ? meteredTransport(edge, options.metrics, { typeName, ...ref }) : edge;
     return { transport, cluster };
   };
   return {

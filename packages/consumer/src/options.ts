@@ -1,5 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import type { Logger } from "@dubbo-mesh/runtime";
+import type { Logger, RpcMetrics } from "@dubbo-mesh/runtime";
 import type { BackoffOptions } from "./backoff.js";
 import type { EndpointChange } from "./balancing/cluster.js";
 import type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
@@ -14,6 +14,11 @@ import type { Env } from "./mesh-address.js";
 export interface ConsumerOptions {
   /** This application's name, sent as `tri-consumer-appname` (`dubbo.application.name`). Default none. */
   application?: string;
+  /**
+   * Where calls are counted, once per call (not per attempt), e.g. `createDubboMetrics().consumer`
+   * (`dubbo_consumer_*`, QOS `metrics`). Default none.
+   */
+  metrics?: RpcMetrics;
   /** Deadline of calls that set none, in ms (`dubbo.consumer.timeout`). Default 1000, as Dubbo. 0 = no deadline. */
   timeout?: number;
   /**

@@ -12,9 +12,9 @@ import {
 import type { QosServer } from "@dubbo-mesh/qos";
 import {
   type ConfigInput,
+  createDubboMetrics,
   createJsonLogger,
   createLifecycle,
-  createRpcMetrics,
   type DubboReferenceOptions,
   errorMessage,
   type Lifecycle,
@@ -121,7 +121,10 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
   const logger = options.logger ?? createJsonLogger();
   for (const warning of config.warnings) logger.warn({ event: "config-warning", message: warning });
   const lifecycle = createLifecycle();
-  const metrics = createRpcMetrics();
+  // dubbo.metrics.enabled=false: no recorder at all on the call paths, and an empty QOS `metrics`.
+  const metrics = values.metrics.enabled
+    ? createDubboMetrics({ application: { name: values.application.name, version: values.application.version } })
+    : undefined;
   const registrations: { desc: DescService; impl: object; version?: string; group?: string }[] = [];
   // References with lazy: false, connected (and checked) while the application starts.
   const eager: { service: string; check: () => Promise<unknown> }[] = [];
@@ -139,6 +142,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       timeout: values.consumer.timeout,
       retries: values.consumer.retries,
       meshEnable: values.consumer.meshEnable,
+      metrics: metrics?.consumer,
       balancing: values.consumer.balancing,
       loadBalancer: values.consumer.loadbalance,
       tls: clientTls(values.ssl),
@@ -253,7 +257,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             fallbackToDefault: values.tri.resolveFallbackToDefault,
             tls: serverTls(values.ssl),
             lifecycle,
-            metrics,
+            metrics: metrics?.provider,
             logger,
           });
           for (const r of registrations) provider.service(r.desc, r.impl, { version: r.version, group: r.group });
@@ -266,6 +270,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
         const qosPort = qos ? (await qos.start()).port : undefined;
         await Promise.all(eager.map(connectNow));
         lifecycle.transition("started");
+        // prom-client and the process metrics load after start-up, in the background, not on its path.
+        if (metrics) setImmediate(() => metrics.preload());
         logger.info({
           event: "application-started",
           application: values.application.name,

@@ -1,5 +1,5 @@
 import { createQosServer, type QosServer } from "@dubbo-mesh/qos";
-import type { Lifecycle, LoadedConfig, Logger, RpcMetrics } from "@dubbo-mesh/runtime";
+import type { DubboMetrics, Lifecycle, LoadedConfig, Logger } from "@dubbo-mesh/runtime";
 
 /** What the operations port shows of the application besides lifecycle and metrics. */
 export interface QosView {
@@ -11,7 +11,7 @@ export interface QosView {
 export function createQosFromConfig(
   config: LoadedConfig,
   lifecycle: Lifecycle,
-  metrics: RpcMetrics,
+  metrics: DubboMetrics | undefined,
   logger: Logger,
   view: QosView,
 ): QosServer | undefined {

@@ -1,9 +1,12 @@
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import type { RpcMetrics } from "@dubbo-mesh/runtime";
+import type { RpcCompletion, RpcMetrics } from "@dubbo-mesh/runtime";
 
 /**
- * Creates the server interceptor that records every call in the metrics: count by service, method and final gRPC
- * code, latency, and calls in flight. A streaming call completes when its response stream ends, not when it starts.
+ * Creates the server interceptor that records every call of connect's general path in the metrics: started,
+ * processing, outcome by gRPC code and response time. A streaming call completes when its response stream ends, not
+ * when it starts. A unary handler that throws anything but a ConnectError (which connect answers INTERNAL) is a
+ * business failure: its method failed, as Dubbo counts an exception thrown by a provider's implementation. A stream's
+ * error is counted by its code only: it may come from the handler or from writing to a client that went away.
  */
 export function metricsInterceptor(metrics: RpcMetrics): Interceptor {
   return (next) => async (req) => {
@@ -12,25 +15,29 @@ export function metricsInterceptor(metrics: RpcMetrics): Interceptor {
     try {
       res = await next(req);
     } catch (e) {
-      done(Code[ConnectError.from(e).code]);
+      done(ConnectError.from(e).code, e instanceof ConnectError ? undefined : "business");
       throw e;
     }
     if (!res.stream) {
-      done("OK");
+      done(0);
       return res;
     }
     return { ...res, message: track(res as StreamResponse, done) } as typeof res;
   };
 }
 
-async function* track(res: StreamResponse, done: (code: string) => void): AsyncIterable<unknown> {
-  let code = "OK";
+/** Completes a streaming call when its responses end: OK, the error, or CANCELED if it was abandoned midway. */
+async function* track(res: StreamResponse, done: RpcCompletion): AsyncIterable<unknown> {
+  let ended = false;
   try {
     yield* res.message;
+    ended = true;
+    done(0);
   } catch (e) {
-    code = Code[ConnectError.from(e).code];
+    ended = true;
+    done(ConnectError.from(e).code);
     throw e;
   } finally {
-    done(code);
+    if (!ended) done(Code.Canceled);
   }
 }

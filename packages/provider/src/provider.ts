@@ -55,7 +55,7 @@ export interface ProviderOptions {
    * and moves it itself: started once listening, stopping and stopped on `stop`.
    */
   lifecycle?: Lifecycle;
-  /** Where calls are counted (QOS `metrics`). Default none. */
+  /** Where calls are counted, e.g. `createDubboMetrics().provider` (`dubbo_provider_*`, QOS `metrics`). Default none. */
   metrics?: RpcMetrics;
   /** Serve `grpc.health.v1.Health` on the protocol port. Default true. */
   health?: boolean;

@@ -1,5 +1,5 @@
 /**
- * The slice of the runtime the QOS server talks to. The runtime's Lifecycle and RpcMetrics satisfy these
+ * The slice of the runtime the QOS server talks to. The runtime's Lifecycle and DubboMetrics satisfy these
  * interfaces structurally, so qos needs no compile-time import of the runtime's classes, and tests can pass
  * the real ones.
  */
@@ -21,9 +21,9 @@ export interface QosLifecycle {
   setOnline(online: boolean, service?: string): boolean;
 }
 
-/** QosMetrics renders the application's metrics in the Prometheus text format 0.0.4. */
+/** QosMetrics renders the application's metrics in the Prometheus text format 0.0.4 (the runtime's DubboMetrics). */
 export interface QosMetrics {
-  render(): string;
+  render(): string | Promise<string>;
 }
 
 /** One effective configuration entry, as printed by `getConfig`: `key = value (source)`. */

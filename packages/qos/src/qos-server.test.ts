@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { createLifecycle, createRpcMetrics, type Lifecycle } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, createLifecycle, type Lifecycle } from "@dubbo-mesh/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createQosServer,
@@ -25,7 +25,7 @@ const greeter = "greet.v1.GreeterService";
 
 // The runtime classes satisfy the qos interfaces structurally.
 const _lifecycleFits: QosLifecycle = createLifecycle();
-const _metricsFit: QosMetrics = createRpcMetrics();
+const _metricsFit: QosMetrics = createDubboMetrics({ processMetrics: false });
 
 interface Started {
   lifecycle: Lifecycle;
@@ -42,8 +42,8 @@ afterEach(async () => {
 async function startQos(overrides: Partial<QosOptions> = {}): Promise<Started> {
   const lifecycle = createLifecycle();
   lifecycle.addService(greeter);
-  const metrics = createRpcMetrics();
-  metrics.recordStart(greeter, "Greet")("OK");
+  const metrics = createDubboMetrics({ application: { name: "greeter-provider" }, hostname: "h", ip: "10.0.0.7" });
+  metrics.provider.recordStart(greeter, "Greet")("OK");
   const logs: LogEntry[] = [];
   const server = createQosServer({
     lifecycle,
@@ -170,8 +170,10 @@ describe("QOS over HTTP", () => {
     expect((await qos.get("/help/getConfig")).body).toContain("access: PRIVATE");
     const metrics = await qos.get("/metrics");
     expect(metrics.type).toBe("text/plain; version=0.0.4; charset=utf-8");
-    expect(metrics.body).toContain("# TYPE dubbo_rpc_requests_total counter\n");
-    expect(metrics.body).toContain(`dubbo_rpc_requests_total{service="${greeter}",method="Greet",code="OK"} 1\n`);
+    expect(metrics.body).toContain("# TYPE dubbo_provider_requests_total counter\n");
+    const labels = `application_name="greeter-provider",application_version="",hostname="h",ip="10.0.0.7",interface="${greeter}",method="Greet",group="",version=""`;
+    expect(metrics.body).toContain(`dubbo_provider_requests_succeed_total{${labels}} 1\n`);
+    expect(metrics.body).toContain("# TYPE nodejs_heap_size_used_bytes gauge\n");
     expect((await qos.get("/quit")).body).toBe("BYE!");
   });
 
@@ -295,7 +297,7 @@ describe("QOS over telnet", () => {
     expect(await client.command("getConfig dubbo.application")).toBe(
       "dubbo.application.name = greeter-provider (code)",
     );
-    expect(await client.command("metrics")).toContain("# TYPE dubbo_rpc_in_flight gauge\r\n");
+    expect(await client.command("metrics")).toContain("# TYPE dubbo_provider_requests_processing_total gauge\r\n");
     expect(await client.command("help")).toMatch(/^help\s+List the commands/);
     expect(await client.command("nope")).toBe("Unknown command: nope. Try help for the list of commands.");
     expect(await client.command("")).toBe("");

@@ -14,6 +14,8 @@ import { tlsEnv } from "./tls.js";
  * - `DUBBO_APPLICATION_QOS_ACCEPT_FOREIGN_IP=true`: kubelet probes come from the node's address, not loopback;
  *   without this the QOS port refuses them and the pod never becomes ready. Foreign peers still get only the public
  *   commands (`live`, `ready`, `startup`, `quit`); `offline` and the rest stay loopback-only.
+ * - `DUBBO_APPLICATION_QOS_ANONYMOUS_ALLOW_COMMANDS=metrics`: Prometheus scrapes `/metrics` from its own pod's address;
+ *   `metrics` is PROTECTED (as in Dubbo), so it is allowed by name — that command only, read-only.
  * - `DUBBO_CONSUMER_MESH_ENABLE=true` for a consumer, as the Dubbo mesh sample's consumer sets `consumer.meshEnable`.
  * - with `tls`, the `DUBBO_SSL_*` keys pointing into the mounted Secret (see `tlsEnv`);
  * - then `options.env`, which may override any of the above.
@@ -25,6 +27,7 @@ export function containerEnv(options: ResolvedManifestOptions): IEnvVar[] {
     ...(options.role === "provider" ? { DUBBO_PROTOCOL_PORT: String(options.port) } : {}),
     DUBBO_APPLICATION_QOS_PORT: String(options.qosPort),
     DUBBO_APPLICATION_QOS_ACCEPT_FOREIGN_IP: "true",
+    DUBBO_APPLICATION_QOS_ANONYMOUS_ALLOW_COMMANDS: "metrics",
     DUBBO_APPLICATION_SHUTDOWN_DELAY: String(options.shutdownDelayMs),
     DUBBO_SERVICE_SHUTDOWN_WAIT: String(options.shutdownWaitMs),
   };

@@ -34,6 +34,19 @@ export function sidecarAnnotations(
   };
 }
 
+/**
+ * Pod annotations for a Prometheus that discovers pods by the usual `prometheus.io/*` convention: scrape
+ * `GET /metrics` on the QOS port (Dubbo's metrics, `dubbo_provider_*` / `dubbo_consumer_*`, and Node's process
+ * metrics). The scraper is a foreign peer: `containerEnv` lets it run `metrics` (see there).
+ */
+export function prometheusAnnotations(options: ResolvedManifestOptions): Record<string, string> {
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(options.qosPort),
+    "prometheus.io/path": "/metrics",
+  };
+}
+
 function containerPorts(options: ResolvedManifestOptions): IContainerPort[] {
   const qos: IContainerPort = { name: QOS_PORT_NAME, containerPort: options.qosPort, protocol: "TCP" };
   if (options.role === "consumer") return [qos];
@@ -43,7 +56,7 @@ function containerPorts(options: ResolvedManifestOptions): IContainerPort[] {
 /**
  * The application's Deployment, named `<app>-<version>` so several versions can run side by side behind one Service.
  * Pods carry `app` and `version` labels (Service selector and DestinationRule subsets), run as the non-root `node`
- * user, probe the QOS port, and shut down gracefully: preStop sends `offline` and sleeps, SIGTERM then runs the
+ * user, are scraped by Prometheus on the QOS port's `/metrics`, probe the QOS port, and shut down gracefully: preStop sends `offline` and sleeps, SIGTERM then runs the
  * framework's shutdown (delay, GOAWAY, wait for in-flight calls), all within `terminationGracePeriodSeconds`.
  * Rolling updates add a pod before removing one (maxUnavailable 0).
  */
@@ -57,7 +70,10 @@ export function deploymentModel(options: ResolvedManifestOptions): Deployment {
       selector: { matchLabels: labels },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels, annotations: sidecarAnnotations(options, gracePeriodSeconds) },
+        metadata: {
+          labels,
+          annotations: { ...prometheusAnnotations(options), ...sidecarAnnotations(options, gracePeriodSeconds) },
+        },
         spec: {
           serviceAccountName: options.app,
           terminationGracePeriodSeconds: gracePeriodSeconds,

@@ -1,5 +1,5 @@
 export { containerEnv } from "./container-env.js";
-export { deploymentModel, sidecarAnnotations } from "./deployment.js";
+export { deploymentModel, prometheusAnnotations, sidecarAnnotations } from "./deployment.js";
 export { destinationRuleModel } from "./destination-rule.js";
 export { CONSUMER_HEALTH_CHECK, envoyFilterModel } from "./envoy-filter.js";
 export { generateManifests, type ManifestModel } from "./generate.js";

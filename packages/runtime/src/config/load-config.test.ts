@@ -75,6 +75,7 @@ const DEFAULTS: DubboConfig = {
     clientKeyPassword: undefined,
     clientTrustCertCollectionPath: undefined,
   },
+  metrics: { enabled: true },
 };
 
 /** Reads one key's typed value: also proves every key has a place in `values`. */
@@ -122,6 +123,7 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.ssl.client-private-key-path": (v) => v.ssl.clientPrivateKeyPath,
   "dubbo.ssl.client-key-password": (v) => v.ssl.clientKeyPassword,
   "dubbo.ssl.client-trust-cert-collection-path": (v) => v.ssl.clientTrustCertCollectionPath,
+  "dubbo.metrics.enabled": (v) => v.metrics.enabled,
 };
 
 type Layer = readonly [raw: string, parsed: unknown];
@@ -341,6 +343,11 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["true", true],
     ["false", false],
     ["true", true],
+  ],
+  "dubbo.metrics.enabled": [
+    ["false", false],
+    ["true", true],
+    ["false", false],
   ],
 };
 

@@ -135,6 +135,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       clientKeyPassword: get("dubbo.ssl.client-key-password"),
       clientTrustCertCollectionPath: get("dubbo.ssl.client-trust-cert-collection-path"),
     },
+    metrics: { enabled: get("dubbo.metrics.enabled") },
   });
 
   const entries = describeEntries(resolved, extras);

@@ -86,6 +86,7 @@ export const SCHEMA = {
   "dubbo.ssl.client-private-key-path": optional(textValue, "not set"),
   "dubbo.ssl.client-key-password": optional(textValue, "not set: the key is not encrypted"),
   "dubbo.ssl.client-trust-cert-collection-path": optional(textValue, "not set: calls are cleartext"),
+  "dubbo.metrics.enabled": key(booleanValue, true),
 } as const satisfies Record<string, KeyDefinition<unknown>>;
 
 /** A supported canonical key. */
@@ -158,7 +159,7 @@ export const IGNORED_PREFIXES: Readonly<Record<string, string>> = {
   "dubbo.provider.": "provider defaults are not supported; set them per service in code",
   "dubbo.metadata-report.": NO_METADATA,
   "dubbo.config-center.": "dubbo-mesh reads only code, environment and the config file",
-  "dubbo.metrics.": "metrics are served by the QOS metrics command",
+  "dubbo.metrics.": "only dubbo.metrics.enabled is supported; metrics are served by the QOS metrics command",
   "dubbo.monitor.": "metrics are served by the QOS metrics command",
   "dubbo.tracing.": "tracing is not supported",
   "dubbo.ssl.": "only the server-* and client-* key, certificate and trust files are supported",

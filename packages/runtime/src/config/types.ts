@@ -119,6 +119,13 @@ export interface DubboConfig {
     readonly clientKeyPassword: string | undefined;
     readonly clientTrustCertCollectionPath: string | undefined;
   };
+  readonly metrics: {
+    /**
+     * `dubbo.metrics.enabled`, default true: record calls (`dubbo_provider_*`, `dubbo_consumer_*`) and serve them,
+     * with Node's process metrics, on the QOS `metrics` command and `GET /metrics`.
+     */
+    readonly enabled: boolean;
+  };
 }
 
 /**

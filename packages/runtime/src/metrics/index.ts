@@ -1,14 +1,12 @@
-export { Counter } from "./counter.js";
-export { Gauge } from "./gauge.js";
-export { defaultDurationBuckets, Histogram, type HistogramOptions } from "./histogram.js";
-export type { MetricFamily, MetricFamilyOptions } from "./metric-family.js";
-export { MetricsRegistry } from "./metrics-registry.js";
+export { type RpcSide, rpcLabelNames } from "./dubbo-families.js";
 export {
-  escapeHelp,
-  escapeLabelValue,
-  formatLabels,
-  formatSampleValue,
-  type LabelPairs,
-  prometheusContentType,
-} from "./prometheus-text.js";
-export { createRpcMetrics, type RpcCompletion, RpcMetrics, type RpcMetricsOptions } from "./rpc-metrics.js";
+  createDubboMetrics,
+  DubboMetrics,
+  type DubboMetricsOptions,
+  type RpcCallCounts,
+} from "./dubbo-metrics.js";
+export { type HostIdentity, hostIdentity } from "./host-identity.js";
+export { codeOf, outcomeKinds, outcomeOf, type RpcFailureKind, type RpcOutcome } from "./rpc-outcome.js";
+export { defaultRtBucketsMs } from "./rpc-series.js";
+export { type RtSnapshot, RtWindow, type RtWindowOptions } from "./rt-window.js";
+export type { RpcCompletion, RpcMetrics } from "./side-recorder.js";
