@@ -270,8 +270,6 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
         const qosPort = qos ? (await qos.start()).port : undefined;
         await Promise.all(eager.map(connectNow));
         lifecycle.transition("started");
-        // prom-client and the process metrics load after start-up, in the background, not on its path.
-        if (metrics) setImmediate(() => metrics.preload());
         logger.info({
           event: "application-started",
           application: values.application.name,
