@@ -2,7 +2,9 @@ import { X509Certificate } from "node:crypto";
 import { copyFileSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
+import type { HandlerContext } from "@connectrpc/connect";
 import { createConsumer } from "@dubbo-mesh/consumer";
+import { callInfo } from "@dubbo-mesh/provider";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGrpcJsGreeterClient } from "./peers/grpc-js-client.js";
@@ -23,6 +25,8 @@ const expired = ca.issue("expired", {
   endDate: "20210101000000Z",
 });
 const other = ca.issue("other", { cn: "other", sans: SERVER_SANS });
+const webV1 = ca.issue("web-v1", { cn: "web", sans: ["URI:spiffe://cluster.local/ns/default/sa/web-v1"] });
+const webV2 = ca.issue("web-v2", { cn: "web", sans: ["URI:spiffe://cluster.local/ns/default/sa/web-v2"] });
 
 /**
  * A directory laid out as Kubernetes mounts a Secret: `tls.crt` and `tls.key` are symlinks into `..data`, itself a
@@ -145,5 +149,55 @@ describe("certificate rotation without restart", () => {
     }
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(0);
+  });
+});
+
+describe("client certificate rotation without restart", () => {
+  it("the consumer's new connections present the renewed client certificate; no call fails", async () => {
+    const volume = secretVolume(join(pki.dir, "client-secret"));
+    volume.init(webV1);
+    const logger = createRecordingLogger();
+    // Connections turn over every ~300 ms (max connection age), so new ones keep being made under load.
+    const p = await startContractProvider(
+      {
+        tls: { keyCertChainPath: first.cert, privateKeyPath: first.key, trustCertCollectionPath: ca.cert },
+        maxConnectionAge: 300,
+        maxConnectionAgeGrace: 5000,
+      },
+      (provider) =>
+        provider.service(GreeterService, {
+          async greet(_req: unknown, ctx: HandlerContext) {
+            return { greeting: callInfo(ctx).peer?.spiffeId ?? "nobody" };
+          },
+        }),
+    );
+    const consumer = createConsumer({
+      env: {},
+      logger,
+      timeout: 5000,
+      tls: { trustCertCollectionPath: ca.cert, keyCertChainPath: volume.cert, privateKeyPath: volume.key },
+    });
+    const greeter = consumer.reference(GreeterService, { url: `localhost:${p.port}` });
+    const failures: unknown[] = [];
+    const call = () =>
+      greeter.greet({ name: "x" }).then(
+        (r) => r.greeting,
+        (e) => {
+          failures.push(e);
+          return "failed";
+        },
+      );
+    try {
+      expect(await call()).toBe("spiffe://cluster.local/ns/default/sa/web-v1");
+      volume.update(webV2);
+      await logger.waitFor("tls-reloaded", (e) => e.side === "client");
+      while ((await call()) !== "spiffe://cluster.local/ns/default/sa/web-v2") {
+        // calls go on over the old connection until the provider ages it out and the consumer reconnects
+      }
+    } finally {
+      consumer.close();
+      await p.close();
+    }
+    expect(failures).toEqual([]);
   });
 });
