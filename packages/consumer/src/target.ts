@@ -1,7 +1,7 @@
 /**
  * Turns a reference's `url` into the base URL of HTTP requests. Accepts Dubbo's `tri://host:port`, `grpc://host:port`,
- * plain `http://host:port` and a bare `host:port`; a missing port is 50052, Dubbo's Triple port. TLS is a sidecar's
- * job in a mesh, so `https://` is accepted too but nothing else is.
+ * plain `http://host:port` and a bare `host:port`; a missing port is 50052, Dubbo's Triple port. `https://host[:port]`
+ * (port 443 when none) turns TLS on for the reference (see `ReferenceOptions.tls`); nothing else is accepted.
  */
 export function parseTarget(url: string): URL {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`;

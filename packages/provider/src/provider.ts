@@ -141,7 +141,7 @@ export interface Provider {
 
 /**
  * Creates a provider: one port serving gRPC (all four call kinds), gRPC-web, Connect and Triple HTTP unary over
- * cleartext HTTP/2 and HTTP/1.1, routing by (service, version, group).
+ * HTTP/2 and HTTP/1.1 — cleartext, or TLS / mTLS with `tls` — routing by (service, version, group).
  *
  * @example
  * const provider = createProvider({ port: 50052 }).service(GreeterService, impl, { version: "1.0.0" });
