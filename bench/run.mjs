@@ -190,8 +190,21 @@ async function main() {
     rounds[group][id].push(m);
   };
   const record = (group, id, m) => {
-    log(describe(group, id, m));
-    if (!m.unsupported) store(group, id, m);
+    if (!m.failed) log(describe(group, id, m));
+    if (!m.unsupported && !m.failed) store(group, id, m);
+  };
+  // A measurement that fails (a wrong reply, a crashed server, a failed call) is reported and left out, and the run
+  // goes on: one broken row must not cost the other rows of a 15-minute run. The run then exits 1.
+  const failures = [];
+  const attempt = async (label, fn) => {
+    try {
+      return await fn();
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).split("\n")[0].slice(0, 300);
+      failures.push(`${label}: ${message}`);
+      log(`${label.padEnd(37)} FAILED: ${message}`);
+      return { failed: message };
+    }
   };
   const h2loadWorkloads = SERVER_WORKLOADS.filter((w) => w.driver !== "grpc-load");
   const unarySmall = SERVER_WORKLOADS.find((w) => w.id === "unary-small");
@@ -210,10 +223,12 @@ async function main() {
       for (const [i, w] of SERVER_WORKLOADS.entries()) {
         if (!wanted(w.id)) continue;
         for (const id of rotate(w.contestants, round + i)) {
-          const m = await remeasurer.measure(`${w.id} ${id}`, () =>
-            w.driver === "grpc-load"
-              ? measureStreamLoad(id, w, { ...loadOptions, loadClient: cfg.loadClient })
-              : measureServerLoad(id, w, { ...loadOptions, requestFile: requestFiles[w.id] }),
+          const m = await attempt(`${w.id} ${id}`, () =>
+            remeasurer.measure(`${w.id} ${id}`, () =>
+              w.driver === "grpc-load"
+                ? measureStreamLoad(id, w, { ...loadOptions, loadClient: cfg.loadClient })
+                : measureServerLoad(id, w, { ...loadOptions, requestFile: requestFiles[w.id] }),
+            ),
           );
           record(w.id, id, m);
         }
@@ -225,8 +240,10 @@ async function main() {
           await probe(server.url, { kinds: ["client-stream", "bidi"] });
           for (const [i, w] of clientWorkloads.entries()) {
             for (const id of rotate(w.contestants, round + i)) {
-              const m = await remeasurer.measure(`${w.id} ${id}`, () =>
-                measureClient(id, server, w, { warmupMs: cfg.clientWarmupMs, durationMs: cfg.clientDurationMs }),
+              const m = await attempt(`${w.id} ${id}`, () =>
+                remeasurer.measure(`${w.id} ${id}`, () =>
+                  measureClient(id, server, w, { warmupMs: cfg.clientWarmupMs, durationMs: cfg.clientDurationMs }),
+                ),
               );
               record(w.id, id, m);
             }
@@ -238,8 +255,10 @@ async function main() {
       if (wanted("cost")) {
         for (const variant of rotate(COST_VARIANTS, round)) {
           if (unsupported[variant]) continue;
-          const m = await remeasurer.measure(`cost ${variant}`, () =>
-            measureCost(variant, unarySmall, { ...loadOptions, requestFile: requestFiles[unarySmall.id] }),
+          const m = await attempt(`cost ${variant}`, () =>
+            remeasurer.measure(`cost ${variant}`, () =>
+              measureCost(variant, unarySmall, { ...loadOptions, requestFile: requestFiles[unarySmall.id] }),
+            ),
           );
           if (m.unsupported) unsupported[variant] = m.unsupported;
           record("cost", variant, m);
@@ -249,19 +268,25 @@ async function main() {
         for (const id of rotate(OVERLOAD_CONTESTANTS, round)) {
           const options = { ...loadOptions, requestFile: requestFiles[unarySmall.id] };
           if (!saturation[id]) {
-            saturation[id] = await sweepSaturation(id, unarySmall, {
-              ...options,
-              levels: cfg.overloadSweepLevels,
-              windowS: cfg.overloadSweepS,
-            });
+            const sweep = await attempt(`overload sweep ${id}`, () =>
+              sweepSaturation(id, unarySmall, {
+                ...options,
+                levels: cfg.overloadSweepLevels,
+                windowS: cfg.overloadSweepS,
+              }),
+            );
+            if (sweep.failed) continue; // tried again next round
+            saturation[id] = sweep;
             log(
               `overload sweep         ${id.padEnd(14)} ${saturation[id].points.map((p) => `${p.concurrency}: ${p.reqPerSec.toFixed(0)}`).join(", ")} req/s -> 1x = ${saturation[id].saturationConcurrency} in flight${saturation[id].saturated ? "" : " (still growing at the top of the sweep)"}`,
             );
             store("overload", id, saturation[id]);
           }
           for (const x of OVERLOAD_LEVELS) {
-            const m = await remeasurer.measure(`overload ${x}x ${id}`, () =>
-              measureOverloadLevel(id, unarySmall, x * saturation[id].saturationConcurrency, options),
+            const m = await attempt(`overload ${x}x ${id}`, () =>
+              remeasurer.measure(`overload ${x}x ${id}`, () =>
+                measureOverloadLevel(id, unarySmall, x * saturation[id].saturationConcurrency, options),
+              ),
             );
             record(`overload-${x}x`, id, m);
           }
@@ -275,21 +300,26 @@ async function main() {
           const w = SERVER_WORKLOADS.find((x) => x.kind === kind);
           const options = { warmupS: cfg.warmupS, durationS: cfg.durationS };
           for (const loader of ["grpc-go", "node"]) {
-            const m = await measureInstrument(loader, w, { ...options, launchOptions: raw });
+            const m = await attempt(`instrument ${kind} load ${loader}`, () =>
+              measureInstrument(loader, w, { ...options, launchOptions: raw }),
+            );
             record(`instrument-load-${kind}`, loader, m);
           }
           for (const [id, launchOptions] of [
             ["grpc-go", go],
             ["raw-http2", raw],
           ]) {
-            const m = await measureInstrument("node", w, { ...options, launchOptions });
+            const m = await attempt(`instrument ${kind} server ${id}`, () =>
+              measureInstrument("node", w, { ...options, launchOptions }),
+            );
             record(`instrument-server-${kind}`, id, m);
           }
         }
       }
       if (wanted("idle")) {
         for (const id of rotate(["dubbo-mesh", "connect-node", "grpc-js", "raw-http2"], round)) {
-          const m = await measureIdle(id, { connections: cfg.idleConnections });
+          const m = await attempt(`idle ${id}`, () => measureIdle(id, { connections: cfg.idleConnections }));
+          if (m.failed) continue;
           log(
             `idle                   ${id.padEnd(14)} RSS ${(m.rssBeforeKiB / 1024).toFixed(1)} -> ${(m.rssAfterKiB / 1024).toFixed(1)} MiB, ${m.perConnKiB.toFixed(1)} KiB/conn`,
           );
@@ -298,17 +328,20 @@ async function main() {
       }
       if (wanted("startup")) {
         for (const id of rotate(["dubbo-mesh", "connect-node", "grpc-js", "raw-http2"], round)) {
-          const m = await measureStartup(id);
+          const m = await attempt(`startup ${id}`, () => measureStartup(id));
+          if (m.failed) continue;
           log(
             `startup                ${id.padEnd(14)} listening ${m.listeningMs.toFixed(0)} ms, first call ${m.firstCallMs.toFixed(0)} ms`,
           );
           store("startup", id, m);
         }
-        if (round === 0) bundleSampleProvider();
+        const bundle =
+          round === 0 ? await attempt("bundle the greeter provider", async () => bundleSampleProvider()) : {};
         // A single start-up varies by ~±20% here: three of each form per round, interleaved, all in the median.
-        for (let i = 0; i < 3; i++) {
-          const app = await measureAppStartup();
-          const bundled = await measureAppStartup({ bundled: true });
+        for (let i = 0; i < 3 && !bundle?.failed; i++) {
+          const app = await attempt("startup dubbo-mesh app", () => measureAppStartup());
+          const bundled = await attempt("startup dubbo-mesh app bundled", () => measureAppStartup({ bundled: true }));
+          if (app.failed || bundled.failed) break;
           log(
             `startup                dubbo-mesh app spawn -> QOS /startup 200: ${app.appStartupMs.toFixed(0)} ms from node_modules, ${bundled.appBundleStartupMs.toFixed(0)} ms bundled`,
           );
@@ -333,9 +366,16 @@ async function main() {
         ` (${remeasurer.state.used} measurement(s) repeated because others took > ${pct(cfg.maxOthers)}).`
       : "No load measurements in this run.");
   const notes = Object.entries(unsupported).map(([variant, why]) => `Not measured: ${variant} — ${why}.`);
-  const markdown = [heading, tables, ...notes, renderTargets(targets, { measuredOnly: cfg.suites !== undefined })].join(
-    "\n\n",
-  );
+  const failed = failures.length
+    ? [`Failed measurements (left out of the tables):\n\n${failures.map((f) => `- ${f}`).join("\n")}`]
+    : [];
+  const markdown = [
+    heading,
+    tables,
+    ...notes,
+    ...failed,
+    renderTargets(targets, { measuredOnly: cfg.suites !== undefined }),
+  ].join("\n\n");
   process.stdout.write(`\n${markdown}\n`);
   const resultsDir = here("./results");
   mkdirSync(resultsDir, { recursive: true });
@@ -346,6 +386,7 @@ async function main() {
     config: { ...cfg, suites: cfg.suites && [...cfg.suites] },
     elapsedS,
     unsupported,
+    failures,
     medians,
     rows,
     targets,
@@ -355,4 +396,8 @@ async function main() {
   writeFileSync(join(resultsDir, "latest.md"), `${markdown}\n`);
   if (!cfg.quick && !cfg.suites && updateReadme(here("./README.md"), markdown)) log("bench/README.md table updated");
   log(`results: bench/results/latest.json (${elapsedS.toFixed(0)} s)`);
+  if (failures.length) {
+    log(`${failures.length} measurement(s) failed (listed above the targets)`);
+    process.exitCode = 1;
+  }
 }

@@ -31,9 +31,12 @@ function check(id, workload, r) {
 /** The probe that fits a workload: gRPC calls, or the HTTP/1.1 JSON call. */
 export function probeFor(workload) {
   if (workload.driver === "h1load") return (url) => probeJson(url, { name: workload.name });
-  const options = workload.messages
-    ? { name: "world", streamCount: workload.messages }
-    : { name: workload.name ?? "world", kinds: workload.kind ? [workload.kind] : [] };
+  const options =
+    workload.driver === "grpc-load"
+      ? { kinds: [workload.kind] }
+      : workload.messages
+        ? { name: "world", streamCount: workload.messages }
+        : { name: workload.name };
   return (url) => probe(url, options);
 }
 
