@@ -145,6 +145,8 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       metrics: metrics?.consumer,
       balancing: values.consumer.balancing,
       loadBalancer: values.consumer.loadbalance,
+      keepaliveTimeMs: values.consumer.keepaliveTime,
+      keepaliveTimeoutMs: values.consumer.keepaliveTimeout,
       tls: clientTls(values.ssl),
       logger,
       env,

@@ -61,7 +61,15 @@ const DEFAULTS: DubboConfig = {
     permitKeepaliveWithoutCalls: false,
     maxPingStrikes: 2,
   },
-  consumer: { timeout: 1000, retries: 2, meshEnable: false, balancing: "mesh", loadbalance: "round_robin" },
+  consumer: {
+    timeout: 1000,
+    retries: 2,
+    meshEnable: false,
+    balancing: "mesh",
+    loadbalance: "round_robin",
+    keepaliveTime: 250,
+    keepaliveTimeout: 300,
+  },
   service: { shutdown: { wait: 10000 } },
   tri: { resolveFallbackToDefault: true },
   ssl: {
@@ -101,6 +109,8 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.protocol.max-connection-age-grace": (v) => v.protocol.maxConnectionAgeGrace,
   "dubbo.consumer.balancing": (v) => v.consumer.balancing,
   "dubbo.consumer.loadbalance": (v) => v.consumer.loadbalance,
+  "dubbo.consumer.keepalive-time": (v) => v.consumer.keepaliveTime,
+  "dubbo.consumer.keepalive-timeout": (v) => v.consumer.keepaliveTimeout,
   "dubbo.protocol.max-message-size": (v) => v.protocol.maxMessageSize,
   "dubbo.protocol.headers-timeout": (v) => v.protocol.headersTimeout,
   "dubbo.protocol.request-timeout": (v) => v.protocol.requestTimeout,
@@ -228,6 +238,16 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["least_request", "least_request"],
     ["round_robin", "round_robin"],
     ["LEAST_REQUEST", "least_request"],
+  ],
+  "dubbo.consumer.keepalive-time": [
+    ["0", 0],
+    ["500", 500],
+    ["1000", 1000],
+  ],
+  "dubbo.consumer.keepalive-timeout": [
+    ["100", 100],
+    ["200", 200],
+    ["400", 400],
   ],
   "dubbo.protocol.max-connection-age-grace": [
     ["100", 100],

@@ -121,6 +121,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       meshEnable: get("dubbo.consumer.mesh-enable"),
       balancing: get("dubbo.consumer.balancing"),
       loadbalance: get("dubbo.consumer.loadbalance"),
+      keepaliveTime: get("dubbo.consumer.keepalive-time"),
+      keepaliveTimeout: get("dubbo.consumer.keepalive-timeout"),
     },
     service: { shutdown: { wait: get("dubbo.service.shutdown.wait") } },
     tri: { resolveFallbackToDefault: get("dubbo.tri.resolve-fallback-to-default") },

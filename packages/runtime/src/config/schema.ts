@@ -75,6 +75,8 @@ export const SCHEMA = {
   "dubbo.consumer.mesh-enable": key(booleanValue, false),
   "dubbo.consumer.balancing": key(enumValue(["mesh", "client"]), "mesh", "mesh = one connection, the sidecar balances"),
   "dubbo.consumer.loadbalance": key(enumValue(["round_robin", "least_request"]), "round_robin"),
+  "dubbo.consumer.keepalive-time": key(durationValue, 250, "read-quiet time with a call waiting; 0 = no pings"),
+  "dubbo.consumer.keepalive-timeout": key(positiveDurationValue, 300),
   "dubbo.service.shutdown.wait": key(durationValue, 10_000),
   "dubbo.tri.resolve-fallback-to-default": key(booleanValue, true),
   "dubbo.ssl.server-key-cert-chain-path": optional(textValue, "not set: the protocol port is cleartext"),

@@ -91,6 +91,13 @@ export interface DubboConfig {
     readonly balancing: "mesh" | "client";
     /** The client-side balancer when balancing is "client". */
     readonly loadbalance: "round_robin" | "least_request";
+    /**
+     * `dubbo.consumer.keepalive-time` in ms (gRPC's `keepalive_time_ms`, with Go's `ReadIdleTimeout` meaning), default
+     * 250: a connection a call waits on that has been read-quiet this long is checked with a PING; 0 = never.
+     */
+    readonly keepaliveTime: number;
+    /** `dubbo.consumer.keepalive-timeout` in ms (gRPC's `keepalive_timeout_ms`), default 300: then it is silent. */
+    readonly keepaliveTimeout: number;
   };
   readonly service: {
     readonly shutdown: {
