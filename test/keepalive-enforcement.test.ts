@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PYTHON, pythonPeersDir } from "./peers/python-peer.js";
 import { startFreezingProxy } from "./support/freezing-proxy.js";
 import { type EventProcess, spawnEvents } from "./support/processes.js";
+import { startContractProvider } from "./support/start-provider.js";
 
 const PING = 0x6;
 const ACK = 0x1;
@@ -17,15 +18,39 @@ function greetBody(name: string): Buffer {
   return Buffer.concat([Buffer.from([0, 0, 0, 0, msg.length]), msg]);
 }
 
-describe("keepalive against gRPC's ping enforcement (grpcio server, min 5 min between PINGs without data, 2 strikes)", () => {
-  let server: EventProcess;
+/** A gRPC server with ping enforcement at its defaults, serving Greet (`sleep:<ms>` waits first). */
+interface EnforcingServer {
+  port: number;
+  stop(): Promise<unknown>;
+}
+
+const servers: [string, () => Promise<EnforcingServer>][] = [
+  [
+    "grpcio server (C-core)",
+    async () => {
+      const p: EventProcess = spawnEvents(PYTHON, [`${pythonPeersDir}enforcing_server.py`]);
+      const port = Number((await p.waitFor((e) => e.event === "listening")).port);
+      return { port, stop: () => p.stop("SIGKILL") };
+    },
+  ],
+  [
+    "our provider (dubbo.protocol.permit-keepalive-time 5 min, max-ping-strikes 2)",
+    async () => {
+      const p = await startContractProvider();
+      return { port: p.port, stop: () => p.close() };
+    },
+  ],
+];
+
+describe.each(servers)("keepalive against gRPC's ping enforcement: %s", (_name, start) => {
+  let server: EnforcingServer;
   let port: number;
   beforeAll(async () => {
-    server = spawnEvents(PYTHON, [`${pythonPeersDir}enforcing_server.py`]);
-    port = Number((await server.waitFor((e) => e.event === "listening")).port);
+    server = await start();
+    port = server.port;
   });
   afterAll(async () => {
-    await server.stop("SIGKILL");
+    await server.stop();
   });
 
   it("is real: a client that PINGs four times during a quiet call gets GOAWAY(ENHANCE_YOUR_CALM, too_many_pings)", async () => {
