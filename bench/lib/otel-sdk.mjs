@@ -1,8 +1,8 @@
 /**
  * The OpenTelemetry SDK as an application registers it (issue 13's cost row): a tracer provider with a batch span
  * processor whose exporter drops every span (counting them), registered globally with the AsyncLocalStorage context
- * manager and W3C propagation. From `@opentelemetry/sdk-trace-node` when installed, else `@opentelemetry/sdk-trace-base`
- * (+ `context-async-hooks`, `core` when present). dubbo-mesh depends on `@opentelemetry/api` only; the bench brings
+ * manager and W3C propagation. From `@opentelemetry/sdk-trace-node` when installed, else `@opentelemetry/sdk-trace`
+ * (SDK 3) or `@opentelemetry/sdk-trace-base` (+ `context-async-hooks`, `core` when present). dubbo-mesh depends on `@opentelemetry/api` only; the bench brings
  * no SDK of its own: the row runs when the repository has one installed.
  */
 
@@ -16,14 +16,19 @@ async function optional(name) {
 
 /**
  * Registers the SDK; resolves with `{ exported(), flush() }` (spans exported so far; flush the batch processor), or
- * with `{ unsupported: reason }` when no SDK is installed.
+ * with `{ unsupported: reason }` when no SDK is installed. Knows the SDK's two shapes: 1.x/2.x
+ * (`sdk-trace-node`'s NodeTracerProvider or `sdk-trace-base`'s BasicTracerProvider, `new BatchSpanProcessor(exporter)`)
+ * and 3.x (`@opentelemetry/sdk-trace`'s TracerProvider, `new BatchSpanProcessor({ exporter })`).
  */
 export async function registerOtelSdk() {
   const api = await optional("@opentelemetry/api");
   const node = await optional("@opentelemetry/sdk-trace-node");
-  const base = node ?? (await optional("@opentelemetry/sdk-trace-base"));
+  const v3 = node ? undefined : await optional("@opentelemetry/sdk-trace");
+  const base = node ?? v3 ?? (await optional("@opentelemetry/sdk-trace-base"));
   if (!api || !base?.BatchSpanProcessor) {
-    return { unsupported: "no OpenTelemetry SDK installed (@opentelemetry/api + sdk-trace-node or sdk-trace-base)" };
+    return {
+      unsupported: "no OpenTelemetry SDK installed (@opentelemetry/api + sdk-trace-node, sdk-trace or sdk-trace-base)",
+    };
   }
   let count = 0;
   const exporter = {
@@ -34,13 +39,14 @@ export async function registerOtelSdk() {
     shutdown: () => Promise.resolve(),
     forceFlush: () => Promise.resolve(),
   };
-  const processor = new base.BatchSpanProcessor(exporter);
+  const processor = v3 ? new v3.BatchSpanProcessor({ exporter }) : new base.BatchSpanProcessor(exporter);
   if (node?.NodeTracerProvider) {
     const provider = new node.NodeTracerProvider({ spanProcessors: [processor] });
     provider.addSpanProcessor?.(processor); // SDK 1.x without the spanProcessors option
     provider.register();
   } else {
-    const provider = new base.BasicTracerProvider({ spanProcessors: [processor] });
+    const Provider = v3 ? v3.TracerProvider : base.BasicTracerProvider;
+    const provider = new Provider({ spanProcessors: [processor] });
     provider.addSpanProcessor?.(processor);
     api.trace.setGlobalTracerProvider(provider);
     const hooks = await optional("@opentelemetry/context-async-hooks");

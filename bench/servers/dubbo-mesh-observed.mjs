@@ -1,9 +1,10 @@
 /**
  * Benchmark server for issue 13's cost rows: the bare dubbo-mesh provider (as servers/dubbo-mesh.mjs) with its
- * observability switched by env — METRICS=on|off (`createRpcMetrics()` from @dubbo-mesh/runtime passed as
- * `metrics`), TRACING=sdk|off (the OpenTelemetry SDK registered first, lib/otel-sdk.mjs). With TRACING=sdk it makes
- * one call to itself and flushes the span processor: when no span came out (no SDK installed, or the provider does
- * not trace yet) the "listening" line says `unsupported` and why, and the runner leaves the row out.
+ * observability switched by env — METRICS=on|off (`createDubboMetrics().provider` from @dubbo-mesh/runtime, Dubbo's
+ * names on prom-client as `dubbo()` records them, passed as `metrics`), TRACING=sdk|off (the OpenTelemetry SDK
+ * registered first, lib/otel-sdk.mjs). With TRACING=sdk it makes one call to itself and flushes the span processor:
+ * when no span came out (no SDK installed, or the provider does not trace yet) the "listening" line says
+ * `unsupported` and why, and the runner leaves the row out.
  */
 import http2 from "node:http2";
 import { encodeRequest } from "../lib/grpc-frame.mjs";
@@ -20,8 +21,11 @@ const { connectGreeter } = await import("../lib/connect-greeter.mjs");
 let unsupported = tracing?.unsupported;
 let metrics;
 if (process.env.METRICS === "on") {
-  if (typeof runtime.createRpcMetrics === "function") metrics = runtime.createRpcMetrics();
-  else unsupported ??= "@dubbo-mesh/runtime has no createRpcMetrics (update bench/servers/dubbo-mesh-observed.mjs)";
+  // Dubbo's metric names on prom-client, as `dubbo()` records them (dubbo.metrics.enabled, the default).
+  if (typeof runtime.createDubboMetrics === "function") {
+    metrics = runtime.createDubboMetrics({ application: { name: "bench-provider" } }).provider;
+  } else if (typeof runtime.createRpcMetrics === "function") metrics = runtime.createRpcMetrics();
+  else unsupported ??= "@dubbo-mesh/runtime has no createDubboMetrics (update bench/servers/dubbo-mesh-observed.mjs)";
 }
 
 const provider = createProvider({ port: requestedPort(), host: "127.0.0.1", logger: runtime.silentLogger, metrics });
