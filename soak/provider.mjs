@@ -3,7 +3,7 @@
 // It prints its port on IPC, then answers each "sample" message with its process figures.
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProvider } from "@dubbo-mesh/provider";
-import { createRpcMetrics, silentLogger } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, silentLogger } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { processStats } from "./process-stats.mjs";
 
@@ -37,7 +37,12 @@ const greeter = {
 };
 
 const stats = processStats();
-const provider = createProvider({ port: 0, host: "127.0.0.1", logger: silentLogger, metrics: createRpcMetrics() });
+const provider = createProvider({
+  port: 0,
+  host: "127.0.0.1",
+  logger: silentLogger,
+  metrics: createDubboMetrics({ application: { name: "soak-provider" } }).provider,
+});
 provider.service(GreeterService, greeter);
 const { port } = await provider.start();
 process.send({ type: "listening", port });
