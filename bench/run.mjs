@@ -29,6 +29,7 @@ import { createRemeasurer } from "./lib/remeasure.mjs";
 import { launchServer } from "./lib/server-process.mjs";
 import { median } from "./lib/stats.mjs";
 import { evaluateTargets, renderTables, renderTargets } from "./lib/table.mjs";
+import { makeTlsCertificates } from "./lib/tls-certs.mjs";
 import { CLIENT_WORKLOADS, SERVER_WORKLOADS, writeRequestFile } from "./lib/workloads.mjs";
 import { measureClient } from "./suites/clients.mjs";
 import { measureCost } from "./suites/cost.mjs";
@@ -38,6 +39,7 @@ import { measureOverloadLevel, sweepSaturation } from "./suites/overload.mjs";
 import { measureServerLoad } from "./suites/server-load.mjs";
 import { bundleSampleProvider, measureAppStartup, measureStartup } from "./suites/startup.mjs";
 import { measureStreamLoad } from "./suites/stream-load.mjs";
+import { measureTlsRound, TLS_SUITES } from "./suites/tls.mjs";
 
 const here = (rel) => fileURLToPath(new URL(rel, import.meta.url));
 
@@ -50,10 +52,12 @@ const SUITES = [
   "instrument",
   "idle",
   "startup",
+  ...TLS_SUITES,
 ];
 const SUITE_GROUPS = {
   provider: SERVER_WORKLOADS.map((w) => w.id),
   consumer: CLIENT_WORKLOADS.map((w) => w.id),
+  tls: TLS_SUITES,
   streaming: ["stream", "client-stream", "bidi", "consumer-server-stream", "consumer-client-stream", "consumer-bidi"],
 };
 
@@ -143,6 +147,8 @@ function describe(group, id, m) {
   else if (m.okPerSec !== undefined) parts.push(`${n(m.okPerSec)} OK/s at ${m.concurrency} in flight`);
   else if (m.reqPerSec !== undefined) parts.push(`${n(m.reqPerSec)} req/s`);
   else if (m.callsPerSec !== undefined) parts.push(`${n(m.callsPerSec)} calls/s`);
+  else if (m.connsPerSec !== undefined)
+    parts.push(`${n(m.connsPerSec)} new conns/s  server CPU ${n(m.serverCpuMsPerConn, 2)} ms/conn`);
   if (m.p50Ms !== undefined) parts.push(`p50 ${n(m.p50Ms, 1)} ms  p99 ${n(m.p99Ms, 1)} ms`);
   if (m.peakRssKiB !== undefined) parts.push(`peak RSS ${n(m.peakRssKiB / 1024, 1)} MiB`);
   if (m.clientPeakRssKiB !== undefined) parts.push(`client peak RSS ${n(m.clientPeakRssKiB / 1024, 1)} MiB`);
@@ -213,6 +219,7 @@ async function main() {
     cfg.consumerServer === "grpc-go" ? { command: [GRPC_GO_BINARY, "server"] } : { id: "raw-http2" };
   try {
     const requestFiles = Object.fromEntries(h2loadWorkloads.map((w) => [w.id, writeRequestFile(tmpDir, w)]));
+    const tls = TLS_SUITES.some(wanted) ? makeTlsCertificates(tmpDir) : undefined;
     for (let round = 0; round < cfg.rounds; round++) {
       const busy = await waitQuiet({
         maxWaitS: cfg.waitQuietS,
@@ -251,6 +258,16 @@ async function main() {
         } finally {
           await server.stop();
         }
+      }
+      if (tls) {
+        await measureTlsRound(round, {
+          wanted,
+          tls,
+          measure: (label, fn) => attempt(label, () => remeasurer.measure(label, fn)),
+          record,
+          load: loadOptions,
+          client: { warmupMs: cfg.clientWarmupMs, durationMs: cfg.clientDurationMs },
+        });
       }
       if (wanted("cost")) {
         for (const variant of rotate(COST_VARIANTS, round)) {

@@ -1,8 +1,10 @@
 /**
  * Client contestant: @grpc/grpc-js — a generic `grpc.Client` (`makeUnaryRequest`, `makeServerStreamRequest`,
  * `makeClientStreamRequest`, `makeBidiStreamRequest`) with serialize/deserialize over @bufbuild/protobuf (same codec
- * as everyone) — making calls of the kind KIND on the server at env URL (one HTTP/2 connection).
+ * as everyone) — making calls of the kind KIND on the server at env URL (one HTTP/2 connection). With env TLS_CA
+ * (the TLS rows) over `credentials.createSsl(ca)`.
  */
+import { readFileSync } from "node:fs";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { expectGreeting, loadConfig, runClientLoop } from "../lib/client-loop.mjs";
@@ -11,7 +13,10 @@ import { bidiName, clientStreamGreeting, greeting, streamGreeting } from "../lib
 
 const cfg = loadConfig();
 const { messages, name } = cfg;
-const client = new grpc.Client(new URL(process.env.URL).host, grpc.credentials.createInsecure());
+const credentials = process.env.TLS_CA
+  ? grpc.credentials.createSsl(readFileSync(process.env.TLS_CA))
+  : grpc.credentials.createInsecure();
+const client = new grpc.Client(new URL(process.env.URL).host, credentials);
 const serialize = (msg) => {
   const bytes = toBinary(GreetRequestSchema, create(GreetRequestSchema, msg));
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

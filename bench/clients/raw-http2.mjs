@@ -3,7 +3,9 @@
  * GreetRequests (encoded per message, as a real client must), replies decoded with @bufbuild/protobuf as they arrive
  * and `grpc-status` checked — making calls of the kind KIND on the server at env URL. The practical limit of a Node
  * client; it is also the bench's Node load client for the provider's streaming rows (bench/lib/load-client.mjs).
+ * With env TLS_CA (the TLS rows; URL is then https://) the session verifies the server with that CA.
  */
+import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import { expectGreeting, loadConfig, runClientLoop } from "../lib/client-loop.mjs";
 import { bidiName, clientStreamGreeting, greeting, streamGreeting } from "../lib/greeting.mjs";
@@ -12,7 +14,7 @@ import { rawCall, rawStreamCall } from "../lib/raw-call.mjs";
 
 const cfg = loadConfig();
 const { messages, name } = cfg;
-const session = http2.connect(process.env.URL);
+const session = http2.connect(process.env.URL, process.env.TLS_CA ? { ca: readFileSync(process.env.TLS_CA) } : {});
 session.on("error", () => {});
 const path = (method) => `/greet.v1.GreeterService/${method}`;
 

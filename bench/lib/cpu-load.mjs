@@ -59,6 +59,11 @@ export function childCpuSeconds() {
   return (f[13] + f[14]) / 100;
 }
 
+/** CPU seconds (user + system) a live process has used so far (clock ticks: 10 ms resolution). */
+export function processCpuSeconds(pid) {
+  return processTicks(pid, false) / 100;
+}
+
 /** Share (0..1) of the machine's CPU busy over the next `ms`. */
 export async function busyShare(ms = 1000) {
   const a = machineTicks();

@@ -1,7 +1,8 @@
 /**
  * h2load (nghttp2-client) as the load generator of the server benchmarks: installs it when missing, runs it against
- * a gRPC method over cleartext HTTP/2 (prior knowledge) with a request body file, and parses its summary plus the
- * per-request `--log-file` into req/s, success counts and latency percentiles.
+ * a gRPC method over HTTP/2 (cleartext with prior knowledge, or TLS with ALPN h2 for an https:// URL) with a request
+ * body file, and parses its summary plus the per-request `--log-file` into req/s, success counts and latency
+ * percentiles.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -31,10 +32,18 @@ function num(re, text) {
   return m ? Number(m[1]) : Number.NaN;
 }
 
+/** h2load's "finished in" time in ms (from its first connect to its last reply; its start-up is not in it). */
+function finishedMs(text) {
+  const m = /finished in ([\d.]+)(m?s),/.exec(text);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * (m[2] === "s" ? 1000 : 1);
+}
+
 /** Parses h2load's text summary. */
 export function parseSummary(text) {
   return {
     reqPerSec: num(/finished in [\d.]+m?s, ([\d.]+) req\/s/, text),
+    finishedMs: finishedMs(text),
     total: num(/requests: (\d+) total/, text),
     done: num(/(\d+) done/, text),
     succeeded: num(/(\d+) succeeded/, text),
@@ -94,4 +103,20 @@ export async function runH2load({ url, dataFile, clients, streams, durationS, wa
   const latency = parseLogLatency(logFile);
   rmSync(logFile, { force: true });
   return { ...summary, ...latency };
+}
+
+/**
+ * One h2load run of `connections` new connections, all opened at once, each making one gRPC call (POSTing
+ * `dataFile`) and closing: its parsed summary (`finishedMs`, `succeeded`, `dataBytes`, ...). Over https:// every
+ * connection is a full TLS handshake (h2load resumes no sessions).
+ */
+export async function runH2loadConnections({ url, dataFile, connections }) {
+  const args = [`-c${connections}`, `-n${connections}`, "-m1", "-t1", `-d${dataFile}`];
+  const headers = ["content-type: application/grpc", "te: trailers"].flatMap((h) => ["-H", h]);
+  const child = start("h2load", [...args, ...headers, url]);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`h2load exited ${code}: ${child.stderrTail}\n${child.stdoutText}`);
+  return parseSummary(child.stdoutText);
 }

@@ -5,7 +5,14 @@
  */
 import { CLIENT_CONTESTANTS, CONTESTANTS, RATIOS } from "./contestants.mjs";
 import { median } from "./stats.mjs";
-import { CLIENT_WORKLOADS, SERVER_WORKLOADS } from "./workloads.mjs";
+import {
+  CLIENT_WORKLOADS,
+  SERVER_WORKLOADS,
+  TLS_CLIENT,
+  TLS_CONTESTANTS,
+  TLS_HANDSHAKE,
+  TLS_UNARY,
+} from "./workloads.mjs";
 
 const MiB = 1 / 1024;
 
@@ -24,6 +31,12 @@ export const SECTIONS = [
     title: "consumer (client rows)",
     columns: CLIENT_CONTESTANTS,
     ratios: RATIOS.filter(([a]) => a === "dubbo-mesh"),
+  },
+  {
+    id: "tls",
+    title: "TLS (issue 12): servers over https (h2 by ALPN); consumer against the raw node:http2 TLS server",
+    columns: TLS_CONTESTANTS,
+    ratios: RATIOS.filter(([, b]) => b !== "connect-node"),
   },
   {
     id: "overload",
@@ -189,10 +202,24 @@ const instrumentRows = INSTRUMENT_KINDS.flatMap((kind) => [
   },
 ]);
 
+const tlsRows = [
+  ...serverRows(TLS_UNARY),
+  { group: TLS_HANDSHAKE.id, key: "connsPerSec", label: `${TLS_HANDSHAKE.label}: connections/s`, better: "higher" },
+  {
+    group: TLS_HANDSHAKE.id,
+    key: "serverCpuMsPerConn",
+    label: `${TLS_HANDSHAKE.label}: server CPU ms per connection`,
+    better: "lower",
+    digits: 2,
+  },
+  ...clientRows(TLS_CLIENT),
+].map((m) => ({ digits: 0, ...m, section: "tls" }));
+
 /** Every table row: `{ section, group, key, label, better: "higher"|"lower", scale?, digits }`. */
 export const METRICS = [
   ...SERVER_WORKLOADS.flatMap(serverRows),
   ...CLIENT_WORKLOADS.flatMap(clientRows),
+  ...tlsRows,
   ...overloadRows,
   ...costRows,
   ...instrumentRows,

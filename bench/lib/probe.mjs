@@ -9,9 +9,9 @@ import { rawCall, rawStreamCall } from "./raw-call.mjs";
 
 const PROBE_MESSAGES = 20;
 
-function connect(url) {
+function connect(url, ca) {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = http2.connect(url, ca ? { ca } : {});
     session.once("connect", () => resolve(session));
     session.once("error", reject);
   });
@@ -57,10 +57,11 @@ async function probeBidi(session) {
 
 /**
  * Throws unless `Greet(name)` answers `hello, <name>`; if streamCount > 0, `GreetStream(stream:<n>)` n replies; and
- * for each of `kinds` ("client-stream", "bidi") a call of that kind answers right.
+ * for each of `kinds` ("client-stream", "bidi") a call of that kind answers right. An https:// `url` is verified
+ * with the CA certificate `ca` (PEM).
  */
-export async function probe(url, { name = "world", streamCount = 0, kinds = [] } = {}) {
-  const session = await connect(url);
+export async function probe(url, { name = "world", streamCount = 0, kinds = [], ca } = {}) {
+  const session = await connect(url, ca);
   try {
     const unary = await rawCall(session, "/greet.v1.GreeterService/Greet", encodeRequest(name));
     expectOk("Greet", unary);

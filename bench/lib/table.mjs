@@ -121,7 +121,9 @@ function issue11(rows) {
     ratioTarget(rows, "provider unary 1 KiB >= 0.9x raw node:http2", "unary-1k", "reqPerSec", "dm/raw", atLeast(0.9)),
     ratioTarget(rows, "provider unary 64 KiB >= 1.0x grpc-js", "unary-64k", "reqPerSec", "dm/grpc-js", atLeast(1.0)),
   );
-  const rss = rows.filter((r) => (r.key === "peakRssKiB" && r.section === "provider") || r.key === "clientPeakRssKiB");
+  const rss = rows.filter(
+    (r) => (r.key === "peakRssKiB" || r.key === "clientPeakRssKiB") && ["provider", "consumer"].includes(r.section),
+  );
   const measured = rss.filter((r) => Number.isFinite(r.ratios["dm/grpc-js"]));
   const worse = measured.filter((r) => r.ratios["dm/grpc-js"] > 1);
   const worst = measured.reduce((a, r) => (a && a.ratios["dm/grpc-js"] >= r.ratios["dm/grpc-js"] ? a : r), undefined);
@@ -150,6 +152,36 @@ function issue13(rows, tracingWhy) {
       "sdk/on",
       atLeast(0.85),
       tracingWhy,
+    ),
+  ];
+}
+
+/** Issue 12's TLS targets. */
+function issue12(rows) {
+  return [
+    ratioTarget(
+      rows,
+      "provider unary (small) over TLS >= 1.3x grpc-js over TLS",
+      "tls-unary-small",
+      "reqPerSec",
+      "dm/grpc-js",
+      atLeast(1.3),
+    ),
+    ratioTarget(
+      rows,
+      "TLS handshake cost per new connection (server CPU ms) no worse than grpc-js",
+      "tls-handshake",
+      "serverCpuMsPerConn",
+      "dm/grpc-js",
+      atMost(1),
+    ),
+    ratioTarget(
+      rows,
+      "new TLS connections/s (32 at a time, 1 call each) no worse than grpc-js",
+      "tls-handshake",
+      "connsPerSec",
+      "dm/grpc-js",
+      atLeast(1),
     ),
   ];
 }
@@ -191,6 +223,7 @@ export function evaluateTargets(rows, { tracingWhy } = {}) {
   return [
     { issue: 11, title: "one gRPC engine for all four call kinds", targets: issue11(rows) },
     { issue: 13, title: "cost of observability", targets: issue13(rows, tracingWhy) },
+    { issue: 12, title: "TLS", targets: issue12(rows) },
     { issue: 7, title: "kept, so a regression shows", targets: issue7(rows) },
   ];
 }

@@ -123,6 +123,42 @@ export const CLIENT_WORKLOADS = [
   },
 ].map((w) => ({ contestants: CLIENT_CONTESTANTS, ...w }));
 
+/** Server contestants of the TLS rows (issue 12): connect-node is left out (its TLS is node:http2's, as raw's). */
+export const TLS_CONTESTANTS = ["dubbo-mesh", "dubbo-mesh-app", "grpc-js", "raw-http2"];
+
+/**
+ * The TLS rows (issue 12), each a suite of its own (`--only=tls` runs all three): unary small as the cleartext row
+ * but over https (h2load, h2 by ALPN); new connections, each making one Greet call (h2load runs of `connections`
+ * connections x 1 request, one after another); and the consumer's unary row against the raw node:http2 TLS server.
+ */
+export const TLS_UNARY = {
+  id: "tls-unary-small",
+  label: "unary small over TLS",
+  driver: "h2load",
+  method: "Greet",
+  name: "world",
+  clients: 16,
+  streams: 32,
+  contestants: TLS_CONTESTANTS,
+};
+export const TLS_HANDSHAKE = {
+  id: "tls-handshake",
+  label: "new TLS connection + 1 call (32 at a time)",
+  method: "Greet",
+  name: "world",
+  connections: 32,
+  contestants: TLS_CONTESTANTS,
+};
+export const TLS_CLIENT = {
+  id: "tls-client",
+  label: "consumer unary over TLS, 64 in flight",
+  kind: "unary",
+  calls: 64,
+  messages: 1,
+  contestants: ["dubbo-mesh", "grpc-js", "raw-http2"],
+};
+export const TLS_WORKLOADS = [TLS_UNARY, TLS_HANDSHAKE, TLS_CLIENT];
+
 /** The request body of an h2load workload: a framed GreetRequest, or its JSON for HTTP/1.1. */
 export function requestBody(workload) {
   if (workload.driver === "h1load")

@@ -1,12 +1,14 @@
 /**
  * Benchmark server: @grpc/grpc-js with raw serialize/deserialize functions over @bufbuild/protobuf's
- * toBinary/fromBinary and the generated schemas, so its serialization cost equals every other contestant's.
+ * toBinary/fromBinary and the generated schemas, so its serialization cost equals every other contestant's. With the
+ * `DUBBO_SSL_SERVER_*` env of the TLS rows it serves TLS (`ServerCredentials.createSsl`).
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { GreetRequestSchema, GreetResponseSchema } from "../lib/greet-schema.mjs";
 import { clientStreamGreeting, greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
 import { announceListening, requestedPort } from "../lib/server-main.mjs";
+import { serverTlsFromEnv } from "../lib/tls-certs.mjs";
 
 const serialize = (msg) => {
   const bytes = toBinary(GreetResponseSchema, msg);
@@ -52,7 +54,11 @@ server.addService(
     },
   },
 );
-server.bindAsync(`127.0.0.1:${requestedPort()}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+const tls = serverTlsFromEnv();
+const credentials = tls
+  ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }])
+  : grpc.ServerCredentials.createInsecure();
+server.bindAsync(`127.0.0.1:${requestedPort()}`, credentials, (err, port) => {
   if (err) throw err;
   announceListening(port, () => server.forceShutdown());
 });

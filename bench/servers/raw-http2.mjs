@@ -3,12 +3,14 @@
  * Unary and server streaming read the whole request and decode the one length-prefixed GreetRequest; client streaming
  * counts the requests as they arrive and answers at the end; bidi answers each request as it arrives. Every message
  * is decoded and encoded with @bufbuild/protobuf; replies end with trailers `grpc-status: 0`. No deadlines, metadata,
- * limits or interceptors: nothing else a real framework must do.
+ * limits or interceptors: nothing else a real framework must do. With the `DUBBO_SSL_SERVER_*` env of the TLS rows
+ * it is `http2.createSecureServer` (HTTP/2 by ALPN only).
  */
 import http2 from "node:http2";
 import { clientStreamGreeting, greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
 import { createFrameReader, decodeRequest, encodeResponse, unframe } from "../lib/grpc-frame.mjs";
 import { announceListening, requestedPort } from "../lib/server-main.mjs";
+import { serverTlsFromEnv } from "../lib/tls-certs.mjs";
 
 const PREFIX = "/greet.v1.GreeterService/";
 const MAX_REQUEST = 4 * 1024 * 1024;
@@ -97,7 +99,10 @@ function echoEach(stream) {
   stream.on("end", () => stream.end());
 }
 
-const server = http2.createServer();
+const tls = serverTlsFromEnv();
+const server = tls
+  ? http2.createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: false })
+  : http2.createServer();
 server.on("stream", (stream, headers) => {
   stream.on("error", () => {});
   const path = headers[":path"];

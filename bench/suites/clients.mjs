@@ -9,9 +9,9 @@ import { meterForeignCpu } from "../lib/cpu-load.mjs";
 
 /**
  * `{ callsPerSec, msgsPerSec, p50Ms, p99Ms, clientPeakRssKiB, foreignCpu }` of one client contestant under `workload`
- * against the server `{ url, pid }`.
+ * against the server `{ url, pid }`; `env` adds to the client's environment (TLS_CA for the TLS row).
  */
-export async function measureClient(id, server, workload, { warmupMs, durationMs }) {
+export async function measureClient(id, server, workload, { warmupMs, durationMs, env = {} }) {
   const foreign = meterForeignCpu([server.pid]);
   const child = startNode(clientScript(id), {
     env: {
@@ -21,6 +21,7 @@ export async function measureClient(id, server, workload, { warmupMs, durationMs
       MESSAGES: String(workload.messages),
       WARMUP_MS: String(warmupMs),
       DURATION_MS: String(durationMs),
+      ...env,
     },
   });
   try {

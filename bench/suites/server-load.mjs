@@ -28,8 +28,8 @@ function check(id, workload, r) {
   if (problems.length) throw new Error(`${id} ${workload.id}: ${problems.join("; ")}`);
 }
 
-/** The probe that fits a workload: gRPC calls, or the HTTP/1.1 JSON call. */
-export function probeFor(workload) {
+/** The probe that fits a workload: gRPC calls (over TLS verified with `ca`, when given), or the HTTP/1.1 JSON call. */
+export function probeFor(workload, ca) {
   if (workload.driver === "h1load") return (url) => probeJson(url, { name: workload.name });
   const options =
     workload.driver === "grpc-load"
@@ -37,19 +37,22 @@ export function probeFor(workload) {
       : workload.messages
         ? { name: "world", streamCount: workload.messages }
         : { name: workload.name };
-  return (url) => probe(url, options);
+  return (url) => probe(url, { ...options, ca });
 }
 
 /**
  * `{ reqPerSec, msgsPerSec?, p50Ms, p99Ms, peakRssKiB, requests, foreignCpu }` of one contestant under one h2load
  * workload. `script` overrides the server script (a variant of the contestant); `env` is the server's environment.
  * A server that announces itself `unsupported` (a variant it cannot run) is not loaded: `{ unsupported: reason }`.
+ * With `tls` (lib/tls-certs.mjs) the server is started with its `serverEnv` and loaded over https:// (h2load
+ * negotiates h2 by ALPN and does not verify the certificate; the probes do, with its CA).
  */
-export async function measureServerLoad(id, workload, { requestFile, tmpDir, durationS, warmupS, script, env }) {
-  const check1 = probeFor(workload);
+export async function measureServerLoad(id, workload, { requestFile, tmpDir, durationS, warmupS, script, env, tls }) {
+  const check1 = probeFor(workload, tls?.ca);
   return withServer(
     id,
-    async (server) => {
+    async (listening) => {
+      const server = tls ? { ...listening, url: listening.url.replace("http:", "https:") } : listening;
       if (server.listening.unsupported) return { unsupported: server.listening.unsupported };
       await check1(server.url);
       const foreign = meterForeignCpu([server.pid]);
@@ -77,6 +80,6 @@ export async function measureServerLoad(id, workload, { requestFile, tmpDir, dur
         foreignCpu,
       };
     },
-    { script: script ?? serverScript(id, workload), env },
+    { script: script ?? serverScript(id, workload), env: { ...env, ...tls?.serverEnv } },
   );
 }
