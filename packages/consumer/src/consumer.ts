@@ -26,6 +26,7 @@ import { createProtocolTransport, type ProtocolTransportOptions } from "./protoc
 import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
 import { createRetryingTransport } from "./retrying-transport.js";
 import { installStreamingMethods } from "./streaming-methods.js";
+import { tracedTransport } from "./traced-transport.js";
 
 /** A consumer: the owner of references, their endpoints and connections. */
 export interface Consumer {
@@ -155,7 +156,12 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     // One wire transport per endpoint of this reference, made when the endpoint is first picked.
     const wires = new WeakMap<Endpoint, CallTransport>();
     const wireOf = (endpoint: Endpoint) => {
-      const transport = wires.get(endpoint) ?? createProtocolTransport(endpoint.connection, wire);
+      let transport = wires.get(endpoint);
+      if (!transport) {
+        transport = createProtocolTransport(endpoint.connection, wire);
+        // One client span per attempt, on the endpoint the attempt went to.
+        if (options.tracing) transport = tracedTransport(transport, options.tracing, endpoint, systemOf(wire.protocol));
+      }
       wires.set(endpoint, transport);
       return transport;
     };
@@ -227,4 +233,9 @@ function healthServiceNameOf(name: string, ref: ReferenceOptions) {
     if (check !== true) return check.serviceName;
     return name;
   };
+}
+
+/** OpenTelemetry's `rpc.system` of a reference's wire protocol: gRPC, or Dubbo's Triple. */
+function systemOf(protocol: string): "grpc" | "apache_dubbo" {
+  return protocol === "grpc" ? "grpc" : "apache_dubbo";
 }

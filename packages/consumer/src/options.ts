@@ -1,5 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import type { Logger, RpcMetrics } from "@dubbo-mesh/runtime";
+import type { Logger, RpcMetrics, RpcTracing } from "@dubbo-mesh/runtime";
 import type { BackoffOptions } from "./backoff.js";
 import type { EndpointChange } from "./balancing/cluster.js";
 import type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
@@ -19,6 +19,12 @@ export interface ConsumerOptions {
    * (`dubbo_consumer_*`, QOS `metrics`). Default none.
    */
   metrics?: RpcMetrics;
+  /**
+   * Trace calls with OpenTelemetry (`createRpcTracing()`): a CLIENT span per attempt, child of the active context, its
+   * W3C `traceparent`/`tracestate`/`baggage` sent as request headers. Needs an SDK registered by the application to
+   * record anything. Default none.
+   */
+  tracing?: RpcTracing;
   /** Deadline of calls that set none, in ms (`dubbo.consumer.timeout`). Default 1000, as Dubbo. 0 = no deadline. */
   timeout?: number;
   /**

@@ -15,6 +15,7 @@ import {
   createDubboMetrics,
   createJsonLogger,
   createLifecycle,
+  createRpcTracing,
   type DubboReferenceOptions,
   errorMessage,
   type Lifecycle,
@@ -125,6 +126,9 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
   const metrics = values.metrics.enabled
     ? createDubboMetrics({ application: { name: values.application.name, version: values.application.version } })
     : undefined;
+  // dubbo.tracing.enabled=false: no span on any call path. On, it records only once the application registers an
+  // OpenTelemetry SDK (tracer provider, context manager, propagator); until then every call gets a no-op span.
+  const tracing = values.tracing.enabled ? createRpcTracing() : undefined;
   const registrations: { desc: DescService; impl: object; version?: string; group?: string }[] = [];
   // References with lazy: false, connected (and checked) while the application starts.
   const eager: { service: string; check: () => Promise<unknown> }[] = [];
@@ -143,6 +147,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       retries: values.consumer.retries,
       meshEnable: values.consumer.meshEnable,
       metrics: metrics?.consumer,
+      tracing,
       balancing: values.consumer.balancing,
       loadBalancer: values.consumer.loadbalance,
       keepaliveTimeMs: values.consumer.keepaliveTime,
@@ -260,6 +265,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             tls: serverTls(values.ssl),
             lifecycle,
             metrics: metrics?.provider,
+            tracing,
             logger,
           });
           for (const r of registrations) provider.service(r.desc, r.impl, { version: r.version, group: r.group });

@@ -13,6 +13,7 @@ import {
   loadTlsMaterial,
   type PrincipalRule,
   type RpcMetrics,
+  type RpcTracing,
   reloadTlsOnChange,
   ServiceTable,
   serviceKey,
@@ -32,6 +33,7 @@ import { createReflectionService } from "./reflection-service.js";
 import { type ServerTlsOptions, serverContextOptions } from "./server-tls.js";
 import { trackSessions } from "./session-tracker.js";
 import { type ConnectionFront, createTlsServer, RefusalLog } from "./tls-listener.js";
+import { tracingInterceptor } from "./tracing-interceptor.js";
 
 /** Options of `createProvider`. Each has a default; Dubbo's key is named where one exists. */
 export interface ProviderOptions {
@@ -57,6 +59,12 @@ export interface ProviderOptions {
   lifecycle?: Lifecycle;
   /** Where calls are counted, e.g. `createDubboMetrics().provider` (`dubbo_provider_*`, QOS `metrics`). Default none. */
   metrics?: RpcMetrics;
+  /**
+   * Trace calls with OpenTelemetry, e.g. `createRpcTracing()`: a SERVER span per call, child of the request's W3C
+   * `traceparent`; the handler runs inside it, so its consumer calls and log lines join the trace. Records only with
+   * an SDK registered by the application. Default none.
+   */
+  tracing?: RpcTracing;
   /** Serve `grpc.health.v1.Health` on the protocol port. Default true. */
   health?: boolean;
   /** Serve `grpc.reflection.v1.ServerReflection` (grpcurl, `dubbo-mesh invoke`). Default true. */
@@ -200,8 +208,9 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           impl: createReflectionService(exported),
         });
       }
-      // The general path records metrics through an interceptor; the engine's calls record their own.
+      // The general path records metrics and traces through interceptors; the engine's calls record their own.
       const interceptors = [
+        ...(options.tracing ? [tracingInterceptor(options.tracing)] : []),
         ...(options.metrics ? [metricsInterceptor(options.metrics)] : []),
         ...(options.interceptors ?? []),
       ];
@@ -259,6 +268,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         readMaxBytes,
         interceptors: options.interceptors ?? [],
         metrics: options.metrics,
+        tracing: options.tracing,
         shutdownSignal: shutdown.signal,
         logger,
       });

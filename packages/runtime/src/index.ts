@@ -12,3 +12,4 @@ export * from "./metrics/index.js";
 export { formatServiceKey, type ServiceKey, serviceKey } from "./service-key.js";
 export { type ServiceLookup, type ServiceMatch, ServiceTable } from "./service-table.js";
 export * from "./tls/index.js";
+export * from "./tracing/index.js";

@@ -1,3 +1,5 @@
+import { context, isSpanContextValid, trace } from "@opentelemetry/api";
+
 /** Fields of one log event; `event` names what happened. */
 export type LogFields = { event: string } & Record<string, unknown>;
 
@@ -11,10 +13,17 @@ export interface Logger {
 /**
  * Creates the default logger: one JSON line per event on stdout (`{"time":…,"level":"info","event":…}`), as
  * container log collectors expect. Errors carry their message, never a stack trace: an expected failure is not a crash.
+ * A line written during a traced call (inside its span's context: a handler, what it calls) carries the span's
+ * `trace_id` and `span_id` (OpenTelemetry's log correlation fields), so logs and traces join.
  */
 export function createJsonLogger(write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
   const log = (level: string, fields: LogFields) => {
     const out: Record<string, unknown> = { time: new Date().toISOString(), level };
+    const span = trace.getSpanContext(context.active());
+    if (span !== undefined && isSpanContextValid(span)) {
+      out.trace_id = span.traceId;
+      out.span_id = span.spanId;
+    }
     for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? v.message : v;
     write(`${JSON.stringify(out)}\n`);
   };

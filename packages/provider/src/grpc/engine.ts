@@ -2,7 +2,7 @@ import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { grpc, headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
-import type { Logger, RpcMetrics, ServiceTable } from "@dubbo-mesh/runtime";
+import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
 import { type Registration, resolveTarget } from "../dispatch.js";
 import { describeUnknownRoute } from "../unknown-route.js";
 import { type CallPlan, serveCall } from "./call-kinds.js";
@@ -18,6 +18,8 @@ export interface GrpcEngineOptions {
   interceptors: Interceptor[];
   /** Where every call is recorded, once, when it ends. */
   metrics?: RpcMetrics;
+  /** Where every call gets its server span (OpenTelemetry); the handler runs inside it. */
+  tracing?: RpcTracing;
   /** Aborted when the provider's drain is over: calls still running are cancelled. */
   shutdownSignal: AbortSignal;
   logger: Logger;
@@ -99,6 +101,7 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
       early ? undefined : timeoutMs,
       active,
       options.metrics,
+      options.tracing,
     );
     if (encoding instanceof ConnectError) {
       call.finish(encoding);
@@ -120,7 +123,9 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
         grpc.nodeHeader(headers, headerServiceGroup) ?? "",
       );
       const codecs = codec === "proto" ? route.proto : jsonCodecs(route);
-      plan = { target, interceptors, readMaxBytes, input: codecs.input, output: codecs.output };
+      // Under tracing the handler (and each step of a streaming handler's output) runs in the call's server span.
+      const bound = call.trace ? call.trace.bind(target) : target;
+      plan = { target: bound, interceptors, readMaxBytes, input: codecs.input, output: codecs.output };
     } catch (e) {
       call.fail(e);
       return true;

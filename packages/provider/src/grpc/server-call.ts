@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
-import type { RpcMetrics } from "@dubbo-mesh/runtime";
+import type { RpcMetrics, RpcTracing, ServerCallTrace } from "@dubbo-mesh/runtime";
 import { CallContext, type ContextSource } from "./call-context.js";
 import { FrameWriter } from "./frame-writer.js";
 
@@ -37,6 +37,8 @@ export class ServerCall implements ContextSource {
   readonly #deadline: number | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #done: RpcCompletion | undefined;
+  /** The call's server span (OpenTelemetry), when tracing is on; the handler runs in it (`trace.bind`). */
+  readonly trace: ServerCallTrace | undefined;
   readonly #responseEncoding: grpc.GrpcEncoding;
   // Invariants: `#ended` once the call's end was decided (nothing after it changes the outcome); `#headersSent` once
   // the response HEADERS went out; `#status` is the error the trailers carry (undefined: OK).
@@ -56,6 +58,7 @@ export class ServerCall implements ContextSource {
     timeoutMs: number | undefined,
     active: ActiveCalls,
     metrics: RpcMetrics | undefined,
+    tracing?: RpcTracing,
   ) {
     this.method = method;
     this.stream = stream;
@@ -69,6 +72,17 @@ export class ServerCall implements ContextSource {
         : grpc.responseEncoding(encoding, grpc.nodeHeader(headers, grpc.headerAcceptEncoding));
     this.context = new CallContext(this);
     this.#done = metrics?.recordStart(method.parent.typeName, method.name);
+    const socket = stream.session?.socket;
+    this.trace = tracing?.startServer({
+      system: "grpc",
+      service: method.parent.typeName,
+      method: method.name,
+      headers,
+      peerAddress: socket?.remoteAddress,
+      peerPort: socket?.remotePort,
+      localAddress: socket?.localAddress,
+      localPort: socket?.localPort,
+    });
     active.add(this);
     stream.on("close", this.#onClose);
     if (timeoutMs !== undefined) {
@@ -178,6 +192,7 @@ export class ServerCall implements ContextSource {
     if (this.#timer) clearTimeout(this.#timer);
     this.#active.delete(this);
     this.#done?.(error ? Code[error.code] : "OK");
+    this.trace?.end(error ? error.code : 0, error?.rawMessage);
     this.#abortReason = error;
     this.#controller?.abort(error ?? callEnded());
     this.onEnd?.(error);

@@ -84,6 +84,7 @@ const DEFAULTS: DubboConfig = {
     clientTrustCertCollectionPath: undefined,
   },
   metrics: { enabled: true },
+  tracing: { enabled: true },
 };
 
 /** Reads one key's typed value: also proves every key has a place in `values`. */
@@ -134,6 +135,7 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.ssl.client-key-password": (v) => v.ssl.clientKeyPassword,
   "dubbo.ssl.client-trust-cert-collection-path": (v) => v.ssl.clientTrustCertCollectionPath,
   "dubbo.metrics.enabled": (v) => v.metrics.enabled,
+  "dubbo.tracing.enabled": (v) => v.tracing.enabled,
 };
 
 type Layer = readonly [raw: string, parsed: unknown];
@@ -365,6 +367,11 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["true", true],
   ],
   "dubbo.metrics.enabled": [
+    ["false", false],
+    ["true", true],
+    ["false", false],
+  ],
+  "dubbo.tracing.enabled": [
     ["false", false],
     ["true", true],
     ["false", false],

@@ -138,6 +138,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       clientTrustCertCollectionPath: get("dubbo.ssl.client-trust-cert-collection-path"),
     },
     metrics: { enabled: get("dubbo.metrics.enabled") },
+    tracing: { enabled: get("dubbo.tracing.enabled") },
   });
 
   const entries = describeEntries(resolved, extras);

@@ -89,6 +89,7 @@ export const SCHEMA = {
   "dubbo.ssl.client-key-password": optional(textValue, "not set: the key is not encrypted"),
   "dubbo.ssl.client-trust-cert-collection-path": optional(textValue, "not set: calls are cleartext"),
   "dubbo.metrics.enabled": key(booleanValue, true),
+  "dubbo.tracing.enabled": key(booleanValue, true, "spans are recorded only with an OpenTelemetry SDK registered"),
 } as const satisfies Record<string, KeyDefinition<unknown>>;
 
 /** A supported canonical key. */
@@ -163,7 +164,7 @@ export const IGNORED_PREFIXES: Readonly<Record<string, string>> = {
   "dubbo.config-center.": "dubbo-mesh reads only code, environment and the config file",
   "dubbo.metrics.": "only dubbo.metrics.enabled is supported; metrics are served by the QOS metrics command",
   "dubbo.monitor.": "metrics are served by the QOS metrics command",
-  "dubbo.tracing.": "tracing is not supported",
+  "dubbo.tracing.": "only dubbo.tracing.enabled is supported; the application registers the OpenTelemetry SDK",
   "dubbo.ssl.": "only the server-* and client-* key, certificate and trust files are supported",
   "dubbo.scan.": "services are registered in code",
   "dubbo.module.": "dubbo-mesh has one module per application",

@@ -133,6 +133,13 @@ export interface DubboConfig {
      */
     readonly enabled: boolean;
   };
+  readonly tracing: {
+    /**
+     * `dubbo.tracing.enabled`, default true: a server span per call served, a client span per attempt, W3C trace
+     * context propagated — through `@opentelemetry/api`, so recorded only when the application registers an SDK.
+     */
+    readonly enabled: boolean;
+  };
 }
 
 /**

@@ -1,0 +1,92 @@
+import { ConnectError } from "@connectrpc/connect";
+import type { ClientCallTrace, RpcTracing } from "@dubbo-mesh/runtime";
+import type { Call, CallTransport } from "./call.js";
+
+/** Where one endpoint's attempts go, as a client span names it: `server.address`, `server.port`. */
+export interface TracedEndpoint {
+  /** The address dialled, `host:port` or `ip:port` (`[v6]:port`). */
+  readonly address: string;
+}
+
+/**
+ * Wraps the transport of one endpoint so that every attempt — a retried call has several — is a CLIENT span, a child
+ * of the context the call was made in (a handler's server span, when made inside one), its W3C trace context and
+ * baggage added to the request headers for the provider. Ends with the attempt's gRPC code.
+ */
+export function tracedTransport(
+  inner: CallTransport,
+  tracing: RpcTracing,
+  endpoint: TracedEndpoint,
+  system: "grpc" | "apache_dubbo",
+): CallTransport {
+  const { host, port } = splitAddress(endpoint.address);
+  const start = (call: Call) => {
+    const method = call.method;
+    return tracing.startClient({
+      system,
+      service: method.parent.typeName,
+      method: method.name,
+      serverAddress: host,
+      serverPort: port,
+    });
+  };
+  return {
+    async unary(call, input, attempt) {
+      const trace = start(call);
+      try {
+        const res = await inner.unary(withTraceHeaders(call, trace), input, attempt);
+        trace.end(0);
+        return res;
+      } catch (e) {
+        end(trace, e);
+        throw e;
+      }
+    },
+    async stream(call, input, attempt) {
+      const trace = start(call);
+      let res: Awaited<ReturnType<typeof inner.stream<(typeof call.method)["input"], (typeof call.method)["output"]>>>;
+      try {
+        res = await inner.stream(withTraceHeaders(call, trace), input, attempt);
+      } catch (e) {
+        end(trace, e);
+        throw e;
+      }
+      return { ...res, message: track(res.message, trace) } as typeof res;
+    },
+  };
+}
+
+/** The call with the trace's headers added to the caller's (a copy: the caller's headers are not changed). */
+function withTraceHeaders<C extends Call>(call: C, trace: ClientCallTrace): C {
+  let header: Headers | undefined;
+  trace.inject((name, value) => {
+    header ??= new Headers(call.header);
+    header.set(name, value);
+  });
+  return header === undefined ? call : { ...call, header };
+}
+
+function end(trace: ClientCallTrace, reason: unknown): void {
+  const error = ConnectError.from(reason);
+  trace.end(error.code, error.rawMessage);
+}
+
+async function* track(messages: AsyncIterable<unknown>, trace: ClientCallTrace): AsyncIterable<unknown> {
+  let ended = false;
+  try {
+    yield* messages;
+    ended = true;
+    trace.end(0);
+  } catch (e) {
+    ended = true;
+    end(trace, e);
+    throw e;
+  } finally {
+    if (!ended) trace.end(1, "the caller stopped reading");
+  }
+}
+
+function splitAddress(address: string): { host: string; port: number | undefined } {
+  const m = /^\[?(.*?)\]?:(\d+)$/.exec(address);
+  return m ? { host: m[1] ?? address, port: Number(m[2]) } : { host: address, port: undefined };
+}

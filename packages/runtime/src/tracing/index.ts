@@ -1,0 +1,11 @@
+export {
+  type ClientCallInfo,
+  type ClientCallTrace,
+  createRpcTracing,
+  type RpcSystem,
+  type RpcTracing,
+  type RpcTracingOptions,
+  type ServerCallInfo,
+  type ServerCallTrace,
+  tracerName,
+} from "./rpc-tracing.js";
