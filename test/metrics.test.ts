@@ -80,7 +80,15 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
       handleSignals: false,
     });
     stops.push(() => provider.stop());
-    provider.service(GreeterService, contractGreeter());
+    const contract = contractGreeter();
+    provider.service(GreeterService, {
+      ...contract,
+      greet(req, ctx) {
+        // A handler that throws a plain error: INTERNAL to the caller, a business failure to Dubbo's metrics.
+        if (req.name === "throw") throw new Error("the handler broke");
+        return contract.greet(req, ctx);
+      },
+    });
     const started = await provider.start();
     providerQos = started.qosPort;
     const consumer = dubbo({
@@ -101,6 +109,7 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
     for (let i = 0; i < 3; i++) await greeter.greet({ name: `n${i}` });
     expect(await failure(greeter.greet({ name: "error:5:no such greeting" }))).toBe(Code.NotFound);
     expect(await failure(greeter.greet({ name: "sleep:5000" }, { timeoutMs: 100 }))).toBe(Code.DeadlineExceeded);
+    expect(await failure(greeter.greet({ name: "throw" }))).toBe(Code.Internal);
     const nowhere = consumer.reference(GreeterService, { url: "http://127.0.0.1:1", timeout: 5_000 });
     expect(await failure(nowhere.greet({ name: "x" }))).toBe(Code.Unavailable);
     const replies: string[] = [];
@@ -115,15 +124,17 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
     const { type, text } = await scrape(consumerQos);
     expect(type).toBe("text/plain; version=0.0.4; charset=utf-8");
     const greet = { application_name: "metrics-consumer", interface: "greet.v1.GreeterService", method: "Greet" };
-    expect(sample(text, "dubbo_consumer_requests_total", greet)).toBe(6);
+    expect(sample(text, "dubbo_consumer_requests_total", greet)).toBe(7);
     expect(sample(text, "dubbo_consumer_requests_succeed_total", greet)).toBe(3);
     expect(sample(text, "dubbo_consumer_requests_business_failed_total", greet)).toBe(1);
     expect(sample(text, "dubbo_consumer_requests_timeout_total", greet)).toBe(1);
     // Connection refused: retried (not delivered), counted once, as a network failure.
     expect(sample(text, "dubbo_consumer_requests_failed_network_total", greet)).toBe(1);
-    expect(sample(text, "dubbo_consumer_requests_failed_total", greet)).toBe(3);
+    // INTERNAL, seen from the caller, could be anything.
+    expect(sample(text, "dubbo_consumer_requests_unknown_failed_total", greet)).toBe(1);
+    expect(sample(text, "dubbo_consumer_requests_failed_total", greet)).toBe(4);
     expect(sample(text, "dubbo_consumer_requests_processing_total", greet)).toBe(0);
-    expect(sample(text, "dubbo_consumer_rt_milliseconds_histogram_count", greet)).toBe(6);
+    expect(sample(text, "dubbo_consumer_rt_milliseconds_histogram_count", greet)).toBe(7);
     const stream = { ...greet, method: "GreetStream" };
     expect(sample(text, "dubbo_consumer_requests_succeed_total", stream)).toBe(1);
     expect(sample(text, "dubbo_application_info_total", { application_name: "metrics-consumer" })).toBe(1);
@@ -139,10 +150,11 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(sample(text, "dubbo_provider_requests_processing_total", greet)).toBe(0);
-    expect(sample(text, "dubbo_provider_requests_total", greet)).toBe(5);
+    expect(sample(text, "dubbo_provider_requests_total", greet)).toBe(6);
     expect(sample(text, "dubbo_provider_requests_succeed_total", greet)).toBe(3);
-    expect(sample(text, "dubbo_provider_requests_business_failed_total", greet)).toBe(1);
-    expect(sample(text, "dubbo_provider_requests_failed_total", greet)).toBe(2);
+    // NOT_FOUND from the handler, and the handler that threw.
+    expect(sample(text, "dubbo_provider_requests_business_failed_total", greet)).toBe(2);
+    expect(sample(text, "dubbo_provider_requests_failed_total", greet)).toBe(3);
     const p99 = sample(text, "dubbo_provider_rt_milliseconds_p99", greet) ?? Number.NaN;
     expect(p99).toBeGreaterThan(0);
     expect(p99).toBeLessThanOrEqual(sample(text, "dubbo_provider_rt_milliseconds_max", greet) ?? 0);

@@ -35,7 +35,7 @@ function serveUnary(call: ServerCall, plan: CallPlan): void {
     try {
       bytes = plan.output.serialize(out);
     } catch (e) {
-      return call.fail(e);
+      return call.fail(e, "codec");
     }
     call.respondUnary(bytes);
   };
@@ -205,7 +205,7 @@ export function pumpOutput(call: ServerCall, plan: CallPlan, it: AsyncIterator<u
     try {
       bytes = plan.output.serialize(r.value);
     } catch (e) {
-      return call.fail(e);
+      return call.fail(e, "codec");
     }
     const wait = call.send(bytes);
     if (wait) wait.then(pull, pull);

@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
-import type { RpcMetrics, RpcTracing, ServerCallTrace } from "@dubbo-mesh/runtime";
+import type { RpcFailureKind, RpcMetrics, RpcTracing, ServerCallTrace } from "@dubbo-mesh/runtime";
 import { CallContext, type ContextSource } from "./call-context.js";
 import { FrameWriter } from "./frame-writer.js";
 
@@ -48,6 +48,8 @@ export class ServerCall implements ContextSource {
   #controller: AbortController | undefined;
   #abortReason: ConnectError | undefined;
   #writer: FrameWriter | undefined;
+  /** How the metrics count the failure, when the code alone does not say (see `fail`). */
+  #failureKind: RpcFailureKind | undefined;
 
   constructor(
     method: DescMethod,
@@ -174,10 +176,16 @@ export class ServerCall implements ContextSource {
     stream.end();
   }
 
-  /** Ends the call with an error: a thrown value as the client gets it (a ConnectError as is, INTERNAL otherwise). */
-  fail(e: unknown): void {
+  /**
+   * Ends the call with an error: a thrown value as the client gets it (a ConnectError as is, INTERNAL otherwise).
+   * `kind` tells the metrics what failed when the code does not (`codec`: a response message did not serialize); a
+   * thrown value that is no ConnectError, by default, is the handler's own failure — Dubbo's business failure.
+   */
+  fail(e: unknown, kind?: RpcFailureKind): void {
     if (this.#ended) return;
-    this.finish(toCallError(e, this.#controller?.signal));
+    const error = toCallError(e, this.#controller?.signal);
+    this.#failureKind = kind ?? (e === error.cause && !(e instanceof ConnectError) ? "business" : undefined);
+    this.finish(error);
   }
 
   /** Ends the call from outside (provider shutdown) with the given error. */
@@ -191,7 +199,7 @@ export class ServerCall implements ContextSource {
     this.#ended = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#active.delete(this);
-    this.#done?.(error ? Code[error.code] : "OK");
+    this.#done?.(error ? error.code : 0, this.#failureKind);
     this.trace?.end(error ? error.code : 0, error?.rawMessage);
     this.#abortReason = error;
     this.#controller?.abort(error ?? callEnded());
