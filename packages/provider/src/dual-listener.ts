@@ -3,6 +3,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import type * as tls from "node:tls";
 import { createHttp1Server, type Http1Timeouts } from "@dubbo-mesh/runtime";
+import type { Admission } from "./admission.js";
 import { type ConnectionFront, refuseConnection, tlsHandshakeByte } from "./tls-listener.js";
 
 const preface = Buffer.from("PRI * HTTP/2.0\r\n");
@@ -40,6 +41,8 @@ export interface DualServerOptions {
   h1?: Http1Timeouts;
   /** TLS in front of both servers, or not (see `ConnectionFront`). Default cleartext. */
   front?: ConnectionFront;
+  /** Admission control, asked about every stream and request before anything serves it. Default none. */
+  admission?: Admission;
 }
 
 /**
@@ -64,12 +67,21 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     // the process. The stream's 'close' is what the handlers act on (as a cancellation), so the error itself is
     // dropped here — as Node's compatibility layer does for its requests.
     stream.on("error", ignoreStreamError);
+    if (options.admission?.refuseStream(stream, headers)) return;
     if (hook?.(stream, headers)) return;
     const req = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders as unknown as string[]);
     const res = new http2.Http2ServerResponse(stream);
     listener(req, res);
   });
-  const h1 = createHttp1Server(h1Timeouts, listener);
+  const admission = options.admission;
+  const h1 = createHttp1Server(
+    h1Timeouts,
+    admission
+      ? (req, res) => {
+          if (!admission.refuseRequest(req, res)) listener(req, res);
+        }
+      : listener,
+  );
   // A connection must tell its protocol within the headers limit (or the request limit when that is the only one,
   // or 10 s when HTTP/1.1 has no limits at all): a silent connection is not kept forever.
   const firstBytesMs = h1Timeouts.headersTimeout || h1Timeouts.requestTimeout || 10_000;

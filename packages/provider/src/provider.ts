@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Interceptor, ServiceImpl } from "@connectrpc/connect";
-import { health, reflection } from "@dubbo-mesh/protocol";
+import { Code, health, reflection } from "@dubbo-mesh/protocol";
 import {
   checkPrincipalRule,
   createJsonLogger,
@@ -19,6 +19,7 @@ import {
   serviceKey,
   validateHttp1Timeouts,
 } from "@dubbo-mesh/runtime";
+import { createAdmission } from "./admission.js";
 import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
@@ -102,6 +103,22 @@ export interface ProviderOptions {
    * Default none: cleartext.
    */
   tls?: ServerTlsOptions;
+  /**
+   * Calls in progress the provider serves at once (`dubbo.provider.executes`), from a call's arrival to its end, over
+   * every connection and protocol; a call beyond it is refused at once, unread — RST_STREAM REFUSED_STREAM on
+   * HTTP/2 (UNAVAILABLE to gRPC clients, safe to retry elsewhere), 503 with Retry-After on HTTP/1.1 — and counted in
+   * `dubbo_provider_requests_limit_total`. Health checks and reflection are never refused nor counted. Default 1000;
+   * 0 = no limit.
+   */
+  executes?: number;
+  /**
+   * SETTINGS_MAX_CONCURRENT_STREAMS of every HTTP/2 connection (`dubbo.protocol.triple.max-concurrent-streams`): a
+   * client waits (or opens another connection, as Envoy does) rather than open more; a stream beyond it is reset
+   * (RFC 9113 §5.1.2). Default 100, RFC 9113's recommended minimum; at least 1.
+   */
+  maxConcurrentStreams?: number;
+  /** Connections the port holds at once (`dubbo.protocol.accepts`); more are closed on arrival. Default 0 = no limit. */
+  accepts?: number;
 }
 
 /** Options of one registration: Dubbo's version and group. */
@@ -161,6 +178,13 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
   const fallbackToDefault = options.fallbackToDefault ?? true;
   const h1Timeouts = http1Timeouts(options);
+  const executes = checkedCount("executes (dubbo.provider.executes)", options.executes ?? 1000, 0);
+  const maxConcurrentStreams = checkedCount(
+    "maxConcurrentStreams (dubbo.protocol.triple.max-concurrent-streams)",
+    options.maxConcurrentStreams ?? 100,
+    1,
+  );
+  const accepts = checkedCount("accepts (dubbo.protocol.accepts)", options.accepts ?? 0, 0);
   const lifecycle = options.lifecycle ?? createLifecycle();
   const table = new ServiceTable<Registration>();
   // Aborted when the drain begins: ends long-lived health Watch streams so they do not hold the drain up.
@@ -272,7 +296,28 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         shutdownSignal: shutdown.signal,
         logger,
       });
-      server = createDualServer(handler, engine, { h1: h1Timeouts, front });
+      // Shed calls are labelled by registered method only: a path a client made up is no label (bounded series).
+      const methodPaths = new Map<string, [string, string]>();
+      for (const { value } of table.entries()) {
+        for (const m of value.desc.methods)
+          methodPaths.set(`/${value.desc.typeName}/${m.name}`, [value.desc.typeName, m.name]);
+      }
+      const admission = createAdmission({
+        maxCalls: executes,
+        exempt: (path) => exemptPaths.some((prefix) => path.startsWith(prefix)),
+        onShed: (path) => {
+          const [service = "", method = ""] = methodPaths.get(path.split("?", 1)[0] ?? "") ?? [];
+          // Dubbo's requests_limit_total (and requests_total, requests_failed_total): a call refused for capacity.
+          options.metrics?.recordStart(service, method)(Code.Unavailable, "limit");
+        },
+      });
+      server = createDualServer(handler, engine, {
+        h1: h1Timeouts,
+        h2: { settings: { maxConcurrentStreams } },
+        front,
+        admission,
+      });
+      if (accepts > 0) server.tcp.maxConnections = accepts;
       const tlsServer = server.tls;
       if (options.tls && tlsServer && options.tls.reload !== false && front.material) {
         tlsReload = reloadTlsOnChange({
@@ -332,6 +377,17 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     },
   };
   return provider;
+}
+
+/** Paths admission control never refuses: a probe or a debugging tool must get through a busy provider. */
+const exemptPaths = [`/${health.Health.typeName}/`, `/${reflection.ServerReflection.typeName}/`];
+
+/** A count option, checked now so that a bad one fails `createProvider` naming the option and its Dubbo key. */
+function checkedCount(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min || value > 2_147_483_647) {
+    throw new Error(`${name} ${value}: expected an integer from ${min} to 2147483647`);
+  }
+  return value;
 }
 
 /** The HTTP/1.1 limits of the options, checked now so that a bad pair fails `createProvider` with the Dubbo keys. */

@@ -44,3 +44,5 @@ export const headerCacheControl = "cache-control";
 
 /** The Triple protocol version this implementation speaks. */
 export const tripleProtocolVersion = "1.0.0";
+/** HTTP's `Retry-After` (RFC 9110 §10.2.3): seconds a refused caller should wait, sent with a 503 under overload. */
+export const headerRetryAfter = "retry-after";

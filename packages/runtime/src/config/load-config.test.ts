@@ -60,7 +60,10 @@ const DEFAULTS: DubboConfig = {
     permitKeepaliveTime: 300000,
     permitKeepaliveWithoutCalls: false,
     maxPingStrikes: 2,
+    accepts: 0,
+    triple: { maxConcurrentStreams: 100 },
   },
+  provider: { executes: 1000 },
   consumer: {
     timeout: 1000,
     retries: 2,
@@ -120,6 +123,9 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.protocol.permit-keepalive-time": (v) => v.protocol.permitKeepaliveTime,
   "dubbo.protocol.permit-keepalive-without-calls": (v) => v.protocol.permitKeepaliveWithoutCalls,
   "dubbo.protocol.max-ping-strikes": (v) => v.protocol.maxPingStrikes,
+  "dubbo.protocol.accepts": (v) => v.protocol.accepts,
+  "dubbo.protocol.triple.max-concurrent-streams": (v) => v.protocol.triple.maxConcurrentStreams,
+  "dubbo.provider.executes": (v) => v.provider.executes,
   "dubbo.consumer.timeout": (v) => v.consumer.timeout,
   "dubbo.consumer.retries": (v) => v.consumer.retries,
   "dubbo.consumer.mesh-enable": (v) => v.consumer.meshEnable,
@@ -259,6 +265,21 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
   "dubbo.protocol.headers-timeout": [
     ["0", 0],
     ["100", 100],
+    ["200", 200],
+  ],
+  "dubbo.protocol.accepts": [
+    ["0", 0],
+    ["10", 10],
+    ["20", 20],
+  ],
+  "dubbo.protocol.triple.max-concurrent-streams": [
+    ["1", 1],
+    ["250", 250],
+    ["1000", 1000],
+  ],
+  "dubbo.provider.executes": [
+    ["0", 0],
+    ["16", 16],
     ["200", 200],
   ],
   "dubbo.protocol.request-timeout": [
@@ -688,6 +709,10 @@ describe("loadConfig errors", () => {
     ["DUBBO_SERVICE_SHUTDOWN_WAIT", "1.5", "expected a non-negative integer number of milliseconds"],
     ["DUBBO_CONSUMER_RETRIES", "-1", "expected an integer >= 0"],
     ["DUBBO_PROTOCOL_MAX_MESSAGE_SIZE", "0", "expected a positive integer number of bytes"],
+    ["DUBBO_PROTOCOL_TRIPLE_MAX_CONCURRENT_STREAMS", "0", "expected a positive integer"],
+    ["DUBBO_PROVIDER_EXECUTES", "-1", "expected an integer >= 0"],
+    ["DUBBO_PROVIDER_EXECUTES", "ten", "expected an integer >= 0"],
+    ["DUBBO_PROTOCOL_ACCEPTS", "1.5", "expected an integer >= 0"],
     ["DUBBO_APPLICATION_QOS_ACCEPT_FOREIGN_IP_WHITELIST", "10.0.0.1,10.0.0.0/33", '"10.0.0.0/33" is neither'],
     ["DUBBO_APPLICATION_QOS_ACCEPT_FOREIGN_IP_WHITELIST", "10.0.0.*", '"10.0.0.*" is neither'],
     [

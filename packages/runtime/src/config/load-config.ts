@@ -114,7 +114,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       permitKeepaliveTime: get("dubbo.protocol.permit-keepalive-time"),
       permitKeepaliveWithoutCalls: get("dubbo.protocol.permit-keepalive-without-calls"),
       maxPingStrikes: get("dubbo.protocol.max-ping-strikes"),
+      accepts: get("dubbo.protocol.accepts"),
+      triple: { maxConcurrentStreams: get("dubbo.protocol.triple.max-concurrent-streams") },
     },
+    provider: { executes: get("dubbo.provider.executes") },
     consumer: {
       timeout: get("dubbo.consumer.timeout"),
       retries: get("dubbo.consumer.retries"),

@@ -79,6 +79,16 @@ export interface DubboConfig {
     readonly permitKeepaliveWithoutCalls: boolean;
     /** `dubbo.protocol.max-ping-strikes` (gRPC's `grpc.http2.max_ping_strikes`), default 2; 0 = no enforcement. */
     readonly maxPingStrikes: number;
+    /** `dubbo.protocol.accepts`, default 0 = no limit: connections the protocol port holds at once. */
+    readonly accepts: number;
+    readonly triple: {
+      /** `dubbo.protocol.triple.max-concurrent-streams`, default 100: SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
+      readonly maxConcurrentStreams: number;
+    };
+  };
+  readonly provider: {
+    /** `dubbo.provider.executes`, default 1000, 0 = no limit: calls in progress the provider serves at once. */
+    readonly executes: number;
   };
   readonly consumer: {
     /** `dubbo.consumer.timeout` in ms, default 1000. */

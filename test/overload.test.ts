@@ -1,0 +1,228 @@
+/**
+ * Overload on real sockets: a provider with a small `executes` cap under more concurrent slow calls than it takes.
+ * Exactly the cap run; the rest are refused at once (before any slow one ends — the slow ones are held by a gate the
+ * test opens only afterwards), UNAVAILABLE to grpc-js, 503 + Retry-After over HTTP/1.1, counted in
+ * `dubbo_provider_requests_limit_total`; health Check stays SERVING; a refused upload is not read; our consumer
+ * retries a refused call on the other provider of a static list; SETTINGS_MAX_CONCURRENT_STREAMS is advertised.
+ */
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { createConsumer } from "@dubbo-mesh/consumer";
+import { grpc as grpcWire } from "@dubbo-mesh/protocol";
+import { createDubboMetrics, type DubboMetrics } from "@dubbo-mesh/runtime";
+import { GreeterService } from "@dubbo-mesh/sample-greeter";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, describe, expect, it } from "vitest";
+import { GREETER_SERVICE, greeterServiceDefinition } from "./peers/protos.js";
+import { contractGreeter } from "./support/contract-greeter.js";
+import { createGrpcJsHealthClient } from "./support/grpc-js-health-client.js";
+import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+
+const cleanups: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+/** A greeter whose unary calls wait until `open()`; `entered` counts handlers that started, `waitEntered` awaits n. */
+function gatedGreeter(tag: string) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let entered = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const impl: ServiceImpl<typeof GreeterService> = {
+    ...contractGreeter(tag),
+    async greet(req, _ctx: HandlerContext) {
+      entered++;
+      for (const w of waiters.filter((w) => entered >= w.n)) w.resolve();
+      await gate;
+      return { greeting: `${tag}, ${req.name}` };
+    },
+  };
+  return {
+    impl,
+    open,
+    entered: () => entered,
+    waitEntered: (n: number) =>
+      new Promise<void>((resolve) => (entered >= n ? resolve() : waiters.push({ n, resolve }))),
+  };
+}
+
+async function gatedProvider(tag: string, executes: number, metrics: DubboMetrics) {
+  const greeter = gatedGreeter(tag);
+  const provider = await startContractProvider({ executes, metrics: metrics.provider }, (p) =>
+    p.service(GreeterService, greeter.impl),
+  );
+  cleanups.push(() => {
+    greeter.open();
+    return provider.close();
+  });
+  return { ...greeter, provider };
+}
+
+/** A grpc-js greeter client without transparent retries, so each call is one attempt that the test can count. */
+function grpcJsGreeter(target: string) {
+  const Ctor = grpc.makeGenericClientConstructor(greeterServiceDefinition(), "Greeter");
+  const client = new Ctor(target, grpc.credentials.createInsecure(), { "grpc.enable_retries": 0 }) as grpc.Client &
+    Record<string, CallableFunction>;
+  cleanups.push(() => client.close());
+  return (name: string) =>
+    new Promise<{ greeting?: string; code: number }>((resolve) => {
+      client.Greet({ name }, (err: grpc.ServiceError | null, res: { greeting: string }) =>
+        resolve(err ? { code: err.code } : { greeting: res.greeting, code: 0 }),
+      );
+    });
+}
+
+/** Calls of Greet the provider refused for capacity: Dubbo's requests_limit_total. */
+function limited(metrics: DubboMetrics): number {
+  return metrics.calls("provider", GREETER_SERVICE, "Greet")?.limit ?? 0;
+}
+
+function h2Session(p: TestProvider): http2.ClientHttp2Session {
+  const session = http2.connect(p.url);
+  session.on("error", () => {});
+  cleanups.push(() => session.close());
+  return session;
+}
+
+describe("overload: dubbo.provider.executes = 4", () => {
+  it("runs exactly 4 of 7 slow calls and refuses 3 at once; health stays SERVING; slots come back", async () => {
+    const metrics = createDubboMetrics({ processMetrics: false });
+    const p = await gatedProvider("p", 4, metrics);
+    const greet = grpcJsGreeter(p.provider.target);
+    const events: string[] = [];
+    let threeRefused!: () => void;
+    const refused = new Promise<void>((resolve) => {
+      threeRefused = resolve;
+    });
+    const calls = Array.from({ length: 7 }, (_, i) =>
+      greet(`c${i}`).then((r) => {
+        events.push(r.code === 0 ? "ok" : `code ${r.code}`);
+        if (events.length === 3) threeRefused();
+        return r;
+      }),
+    );
+    await p.waitEntered(4);
+    // Every refusal arrives while the 4 admitted calls are still held: refused at once, not after them.
+    await refused;
+    expect(events).toEqual([
+      `code ${grpc.status.UNAVAILABLE}`,
+      `code ${grpc.status.UNAVAILABLE}`,
+      `code ${grpc.status.UNAVAILABLE}`,
+    ]);
+    expect(limited(metrics)).toBe(3);
+    expect(await metrics.render()).toMatch(
+      new RegExp(
+        `\ndubbo_provider_requests_limit_total\\{[^}]*interface="${GREETER_SERVICE}",method="Greet"[^}]*\\} 3\n`,
+      ),
+    );
+
+    // A probe is never shed: health Check on its own connection, and on the busy one, while the cap is full.
+    const health = createGrpcJsHealthClient(p.provider.target);
+    cleanups.push(() => health.close());
+    expect(await health.check("")).toBe("SERVING");
+    expect(await health.check(GREETER_SERVICE)).toBe("SERVING");
+    expect(p.entered()).toBe(4);
+
+    p.open();
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => r.code === 0)).toHaveLength(4);
+    expect(events.slice(3)).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(p.entered()).toBe(4);
+    // The slots are released when the calls close: the next calls are served.
+    expect((await greet("after")).greeting).toBe("p, after");
+    expect(limited(metrics)).toBe(3);
+  });
+
+  it("does not read the body of a refused call, and answers HTTP/1.1 with 503 + Retry-After", async () => {
+    const metrics = createDubboMetrics({ processMetrics: false });
+    const p = await gatedProvider("p", 1, metrics);
+    const greet = grpcJsGreeter(p.provider.target);
+    const held = greet("held");
+    await p.waitEntered(1);
+
+    // 1 MiB upload to a refused call: the stream is reset with REFUSED_STREAM before the client could send it all
+    // (flow control lets at most the 64 KiB initial window out unless the provider reads).
+    const session = h2Session(p.provider);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": `/${GREETER_SERVICE}/Greet`,
+      "content-type": grpcWire.contentTypeProto,
+      te: "trailers",
+    });
+    stream.on("error", () => {});
+    let responded = false;
+    stream.on("response", () => {
+      responded = true;
+    });
+    stream.end(Buffer.alloc(1024 * 1024, 1));
+    await new Promise((resolve) => stream.once("close", resolve));
+    expect(stream.rstCode).toBe(grpcWire.http2Error.refusedStream);
+    expect(responded).toBe(false);
+    expect(stream.writableFinished).toBe(false);
+    // The connection stays usable, and it advertises the per-connection stream limit (default 100).
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(100);
+
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${p.provider.url}/${GREETER_SERVICE}/Greet`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
+      req.on("response", resolve);
+      req.on("error", reject);
+      req.end(JSON.stringify({ name: "h1" }));
+    });
+    res.resume();
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("1");
+    expect(res.headers.connection).toBe("close");
+    expect(limited(metrics)).toBe(2);
+
+    p.open();
+    expect((await held).code).toBe(0);
+  });
+
+  it("our consumer retries a refused call on the other provider of a static list (non-idempotent method)", async () => {
+    const busyMetrics = createDubboMetrics({ processMetrics: false });
+    const busy = await gatedProvider("busy", 1, busyMetrics);
+    const free = await startContractProvider({}, (s) => s.service(GreeterService, contractGreeter("free")));
+    cleanups.push(() => free.close());
+    const held = grpcJsGreeter(busy.provider.target)("held");
+    await busy.waitEntered(1);
+
+    const consumer = createConsumer();
+    cleanups.push(() => consumer.close());
+    const greeter = consumer.reference(GreeterService, {
+      url: `tri://${busy.provider.target},${free.target}`,
+      timeout: 5000,
+    });
+    // Both endpoints in rotation: the busy one's health Watch is never shed, so it stays SERVING.
+    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // One call at a time: round robin then sends each retry of a refused attempt to the other endpoint. (Retries do
+    // not avoid the endpoint that refused; concurrent calls could meet the busy one on every attempt.)
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await greeter.greet({ name: `n${i}` }));
+    expect(answers.map((a) => a.greeting.split(",")[0])).toEqual(Array(6).fill("free"));
+    expect(limited(busyMetrics)).toBeGreaterThan(0);
+    expect(busy.entered()).toBe(1);
+
+    busy.open();
+    expect((await held).code).toBe(0);
+  });
+});
+
+describe("overload: limits are checked", () => {
+  it("refuses a bad executes / max-concurrent-streams naming the option and key", async () => {
+    await expect(startContractProvider({ executes: -1 })).rejects.toThrow(
+      "executes (dubbo.provider.executes) -1: expected an integer from 0 to 2147483647",
+    );
+    await expect(startContractProvider({ maxConcurrentStreams: 0 })).rejects.toThrow(
+      "maxConcurrentStreams (dubbo.protocol.triple.max-concurrent-streams) 0: expected an integer from 1",
+    );
+  });
+});
