@@ -89,7 +89,7 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     if (socket.alpnProtocol === "h2") h2.emit("connection", socket);
     else h1.emit("connection", socket);
   });
-  const tcp = net.createServer((socket) => {
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
     // Invariant: head holds fewer bytes than the preface until the last chunk before the decision, so at most one
     // chunk plus 15 bytes are ever buffered here.
     let head = Buffer.alloc(0);

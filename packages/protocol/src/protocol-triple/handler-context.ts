@@ -28,6 +28,13 @@ import { parseTimeout } from "./parse-timeout.js";
 /** The name this protocol reports in `HandlerContext.protocolName`. */
 export const protocolName = "triple";
 
+/**
+ * The reason a Triple call's signal is aborted with once the call is over (success included, as connect's handlers
+ * do): the same "AbortError" `DOMException` that `abort()` without a reason makes, made once. A `DOMException` takes
+ * a stack trace when it is created, which cost ~10% of an HTTP/1.1 unary call's CPU when every call made its own.
+ */
+export const callOver: DOMException = new DOMException("This operation was aborted", "AbortError");
+
 /** A handler context its creator can abort (connect's `createHandlerContext`). */
 export type TripleHandlerContext = ReturnType<typeof createHandlerContext>;
 

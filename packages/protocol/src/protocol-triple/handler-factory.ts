@@ -15,7 +15,7 @@ import {
 } from "@connectrpc/connect/protocol";
 import { contentTypeJson, contentTypeProto, contentTypeRegExp } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
-import { createTripleCall, errorResponse, methodName, protocolName } from "./handler-context.js";
+import { callOver, createTripleCall, errorResponse, methodName, protocolName } from "./handler-context.js";
 import { headerContentEncoding, headerContentLength, headerContentType } from "./headers.js";
 import { codeToHttpStatus } from "./http-status.js";
 import { binaryResponse, readRequestInput, requestShape } from "./request-input.js";
@@ -84,7 +84,7 @@ function createUnaryHandler(opt: UniversalHandlerOptions, spec: MethodImplSpec &
     } catch (e) {
       return errorResponse(context, e);
     } finally {
-      context.abort();
+      context.abort(callOver);
     }
     if (compression.response && body.byteLength >= opt.compressMinBytes) {
       body = await compression.response.compress(body);

@@ -9,7 +9,7 @@ import {
   uResponseUnsupportedMediaType,
 } from "@connectrpc/connect/protocol";
 import { errorToJsonBytes } from "./error-json.js";
-import { createTripleCall, errorResponse, toConnectError } from "./handler-context.js";
+import { callOver, createTripleCall, errorResponse, toConnectError } from "./handler-context.js";
 import { headerCacheControl } from "./headers.js";
 import { readRequestInput, requestShape } from "./request-input.js";
 import { contentTypeEventStream, encodeSseEvent, sseErrorEvent } from "./sse.js";
@@ -52,7 +52,7 @@ export function createServerStreamHandler(
       first = await untilAborted(outputs.next(), signal);
     } catch (e) {
       const res = errorResponse(context, e);
-      context.abort();
+      context.abort(callOver);
       return res;
     }
     context.responseHeader.set(headerCacheControl, "no-cache");
@@ -69,7 +69,7 @@ export function createServerStreamHandler(
         context.abort(error);
         yield encodeSseEvent(new TextDecoder().decode(errorToJsonBytes(error)), sseErrorEvent);
       } finally {
-        context.abort();
+        context.abort(callOver);
         // Ends the implementation's generator (its finally blocks run) when the stream stopped early.
         void outputs.return?.().catch(() => {});
       }
