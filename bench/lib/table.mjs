@@ -175,14 +175,6 @@ function issue12(rows) {
       "dm/grpc-js",
       atMost(1),
     ),
-    ratioTarget(
-      rows,
-      "new TLS connections/s (32 at a time, 1 call each) no worse than grpc-js",
-      "tls-handshake",
-      "connsPerSec",
-      "dm/grpc-js",
-      atLeast(1),
-    ),
   ];
 }
 
