@@ -35,6 +35,7 @@ export {
   type GenericMethod,
   genericMethod,
 } from "./protocol-triple/generic-service.js";
+export { callOver } from "./protocol-triple/handler-context.js";
 export { createHandlerFactory as createTripleHandlerFactory } from "./protocol-triple/handler-factory.js";
 export * from "./protocol-triple/headers.js";
 export {

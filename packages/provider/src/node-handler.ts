@@ -1,9 +1,10 @@
 import * as http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
-import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { kHttpBinding } from "@dubbo-mesh/protocol";
 import type { Logger } from "@dubbo-mesh/runtime";
 import { callInfoOf, kCallInfo } from "./call-info.js";
+import { universalRequestOf } from "./node-request.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
 import type { RouteLookup } from "./route-lookup.js";
 import { respondUnknownRoute, respondWrongVerb } from "./unknown-route.js";
@@ -33,7 +34,7 @@ export function createNodeHandler(lookup: RouteLookup, knownService: (name: stri
     const values = createContextValues();
     values.set(kCallInfo, callInfoOf(req.socket, req.httpVersion));
     if (route.binding) values.set(kHttpBinding, route.binding);
-    const ureq = universalRequestFromNodeRequest(req, res, undefined, values);
+    const ureq = universalRequestOf(req, res, values);
     handler(ureq)
       .then((ures) => universalResponseToNodeResponse(ures, res))
       .catch((err: unknown) => {
