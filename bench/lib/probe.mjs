@@ -13,7 +13,7 @@ function connect(url, ca) {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url, ca ? { ca } : {});
     session.once("connect", () => resolve(session));
-    session.once("error", reject);
+    session.on("error", reject); // also later: an error after connecting fails the call in progress, not the runner
   });
 }
 

@@ -33,11 +33,22 @@ export async function launchServer(id, { nodeArgs = [], env = {}, script, comman
   }
 }
 
-/** Runs `fn(server)` against a fresh server of `id` and always stops the server afterwards. */
+/**
+ * Runs `fn(server)` against a fresh server of `id` and always stops the server afterwards. When `fn` fails because
+ * the server died, the error says how it exited and ends with the last lines of its stderr (on one line).
+ */
 export async function withServer(id, fn, options) {
   const server = await launchServer(id, options);
   try {
     return await fn(server);
+  } catch (err) {
+    const { exitCode, signalCode, stderrTail } = server.child;
+    if (exitCode === null && signalCode === null) throw err;
+    const cause = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    const tail = stderrTail.trim().split("\n").slice(-6).join(" | ");
+    throw new Error(
+      `${id} server exited (${exitCode ?? signalCode}) during the measurement (${cause}); stderr: ${tail}`,
+    );
   } finally {
     await server.stop();
   }
