@@ -49,7 +49,7 @@ export class EnvelopeReader {
   readonly #sink: EnvelopeSink;
   // Invariant: `#prefixAt` in 1..4 while a prefix is split over chunks (its bytes in `#prefix`); `#body` set while a
   // message body is split over chunks (`#bodyAt` of its bytes arrived); never both.
-  readonly #prefix = new Uint8Array(prefixBytes);
+  #prefix: Uint8Array | undefined; // made the first time a prefix is split over chunks
   #prefixAt = 0;
   #body: Uint8Array | undefined;
   #bodyAt = 0;
@@ -98,6 +98,7 @@ export class EnvelopeReader {
         length = readLength(chunk, at + 1);
         at += prefixBytes;
       } else {
+        this.#prefix ??= new Uint8Array(prefixBytes);
         const p = this.#prefix;
         while (this.#prefixAt < prefixBytes && at < n) p[this.#prefixAt++] = chunk[at++] as number;
         if (this.#prefixAt < prefixBytes) return;

@@ -83,11 +83,11 @@ export class RequestReader implements FlowControl {
 
   readonly #onEnd = (): void => {
     if (this.#stopped) return;
-    if (this.#chain) this.#chain = this.#chain.then(this.#finishEnd);
+    if (this.#chain) this.#chain = this.#chain.then(() => this.#finishEnd());
     else this.#finishEnd();
   };
 
-  readonly #finishEnd = (): void => {
+  #finishEnd(): void {
     if (this.#stopped) return;
     try {
       this.#envelopes.end();
@@ -97,7 +97,7 @@ export class RequestReader implements FlowControl {
     }
     this.#stopped = true;
     this.#sink.end();
-  };
+  }
 
   #onMessage(data: Uint8Array, flags: number): void {
     if (this.#stopped) return;

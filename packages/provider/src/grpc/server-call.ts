@@ -89,7 +89,7 @@ export class ServerCall implements ContextSource {
     stream.on("close", this.#onClose);
     if (timeoutMs !== undefined) {
       this.#deadline = Date.now() + timeoutMs;
-      this.#timer = setTimeout(this.#onDeadline, timeoutMs);
+      this.#timer = setTimeout(() => this.finish(deadlineExceeded()), timeoutMs);
     }
   }
 
@@ -258,10 +258,10 @@ export class ServerCall implements ContextSource {
     const name = grpc.resetCodeName(this.stream.rstCode ?? http2.constants.NGHTTP2_CANCEL);
     this.#end(new ConnectError(`the client cancelled the call (RST_STREAM ${name})`, Code.Canceled));
   };
+}
 
-  readonly #onDeadline = (): void => {
-    this.finish(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-  };
+function deadlineExceeded(): ConnectError {
+  return new ConnectError("the operation timed out", Code.DeadlineExceeded);
 }
 
 function callEnded(): ConnectError {
