@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { createRpcMetrics } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, type DubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
 import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,20 +54,15 @@ const greeter = {
   },
 };
 
-function count(metrics: ReturnType<typeof createRpcMetrics>, method: string, code: string): number {
-  const prefix = `dubbo_rpc_requests_total{service="greet.v1.GreeterService",method="${method}",code="${code}"}`;
-  const line = metrics
-    .render()
-    .split("\n")
-    .find((l) => l.startsWith(prefix));
-  return line ? Number(line.split(" ").pop()) : 0;
+function count(metrics: DubboMetrics, method: string, outcome: RpcOutcome): number {
+  return metrics.calls("provider", "greet.v1.GreeterService", method)?.[outcome] ?? 0;
 }
 
 describe("the provider's gRPC engine", () => {
-  const metrics = createRpcMetrics();
+  const metrics = createDubboMetrics({ processMetrics: false });
   let provider: TestProvider;
   beforeAll(async () => {
-    provider = await startContractProvider({ metrics }, (p) => p.service(GreeterService, greeter));
+    provider = await startContractProvider({ metrics: metrics.provider }, (p) => p.service(GreeterService, greeter));
   });
   afterAll(async () => {
     await provider?.close();
@@ -239,11 +234,11 @@ describe("the provider's gRPC engine", () => {
 
   it("records each call once, with its code, for every kind", async () => {
     const before = {
-      Greet: count(metrics, "Greet", "OK"),
-      GreetStream: count(metrics, "GreetStream", "OK"),
-      GreetClientStream: count(metrics, "GreetClientStream", "OK"),
-      GreetBidi: count(metrics, "GreetBidi", "OK"),
-      missing: count(metrics, "Greet", "Unimplemented"),
+      Greet: count(metrics, "Greet", "succeed"),
+      GreetStream: count(metrics, "GreetStream", "succeed"),
+      GreetClientStream: count(metrics, "GreetClientStream", "succeed"),
+      GreetBidi: count(metrics, "GreetBidi", "succeed"),
+      missing: metrics.calls("provider", "greet.v1.GreeterService", "Greet")?.requests ?? 0,
     };
     const session = await connectH2(provider.url);
     try {
@@ -256,9 +251,26 @@ describe("the provider's gRPC engine", () => {
       session.close();
     }
     for (const m of ["Greet", "GreetStream", "GreetClientStream", "GreetBidi"] as const) {
-      await expect.poll(() => count(metrics, m, "OK"), { timeout: 5000 }).toBe(before[m] + 1);
+      await expect.poll(() => count(metrics, m, "succeed"), { timeout: 5000 }).toBe(before[m] + 1);
     }
-    expect(count(metrics, "Greet", "Unimplemented")).toBe(before.missing + 1);
-    expect(metrics.render()).toMatch(/dubbo_rpc_in_flight\{service="greet\.v1\.GreeterService",method="GreetBidi"\} 0/);
+    // The call without a message counts once too, as started and failed (UNIMPLEMENTED: service_unavailable).
+    expect(metrics.calls("provider", "greet.v1.GreeterService", "Greet")?.requests).toBe(before.missing + 2);
+    expect(metrics.calls("provider", "greet.v1.GreeterService", "GreetBidi")?.processing).toBe(0);
+  });
+
+  it("labels a call's metrics with the version and group of the registration that served it", async () => {
+    const own = createDubboMetrics({ processMetrics: false });
+    const routed = await startContractProvider({ metrics: own.provider }, (p) =>
+      p.service(GreeterService, greeter, { version: "1.0.0", group: "blue" }),
+    );
+    const session = await connectH2(routed.url);
+    try {
+      const headers = { ...GRPC, "tri-service-version": "1.0.0", "tri-service-group": "blue" };
+      expect(grpcStatus(await h2Request(session, { path: path("Greet"), headers, body: frame("v") }))).toBe(0);
+      expect(own.calls("provider", "greet.v1.GreeterService", "Greet", "1.0.0", "blue")?.succeed).toBe(1);
+    } finally {
+      session.close();
+      await routed.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { createRpcMetrics } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, type DubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
 import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectH2, grpcFrame, grpcMessages, grpcStatus, h2Request } from "./support/raw-http.js";
@@ -73,13 +73,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
   }
 }
 
-function count(metrics: ReturnType<typeof createRpcMetrics>, method: string, code: string): number {
-  const prefix = `dubbo_rpc_requests_total{service="greet.v1.GreeterService",method="${method}",code="${code}"}`;
-  const line = metrics
-    .render()
-    .split("\n")
-    .find((l) => l.startsWith(prefix));
-  return line ? Number(line.split(" ").pop()) : 0;
+function count(metrics: DubboMetrics, method: string, outcome: RpcOutcome): number {
+  return metrics.calls("provider", "greet.v1.GreeterService", method)?.[outcome] ?? 0;
 }
 
 /**
@@ -109,10 +104,10 @@ function flood(stream: http2.ClientHttp2Stream, message: (i: number) => Buffer, 
 }
 
 describe("flow control on the gRPC engine", () => {
-  const metrics = createRpcMetrics();
+  const metrics = createDubboMetrics({ processMetrics: false });
   let provider: TestProvider;
   beforeAll(async () => {
-    provider = await startContractProvider({ metrics }, (p) => p.service(GreeterService, greeter));
+    provider = await startContractProvider({ metrics: metrics.provider }, (p) => p.service(GreeterService, greeter));
   });
   afterAll(async () => {
     await provider?.close();
@@ -142,7 +137,7 @@ describe("flow control on the gRPC engine", () => {
       // The trailers would wait behind data the client never takes: the provider resets the stream instead.
       await closed;
       expect(stream.rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
-      await until(() => count(metrics, "GreetStream", "DeadlineExceeded") === 1, "the metrics to count it once");
+      await until(() => count(metrics, "GreetStream", "timeout") === 1, "the metrics to count it once");
     } finally {
       session.close();
     }
@@ -176,7 +171,7 @@ describe("flow control on the gRPC engine", () => {
       // under a MiB, however fast the client writes.
       expect(state.flushed).toBeLessThan(1024 * KiB);
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * KiB);
-      await until(() => count(metrics, "GreetClientStream", "DeadlineExceeded") === 1, "the metrics to count it once");
+      await until(() => count(metrics, "GreetClientStream", "timeout") === 1, "the metrics to count it once");
     } finally {
       session.close();
     }

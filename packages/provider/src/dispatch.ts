@@ -41,6 +41,26 @@ export function resolveTarget(
   version: string,
   group: string,
 ): BoundMethod {
+  return resolveCall(table, fallback, service, methodLocalName, methodName, version, group).target;
+}
+
+/** What `resolveCall` finds: the bound method and the registration's own version and group (for metrics). */
+export interface ResolvedCall {
+  readonly target: BoundMethod;
+  readonly version: string;
+  readonly group: string;
+}
+
+/** `resolveTarget`, also naming the version and group of the registration that serves the call. */
+export function resolveCall(
+  table: ServiceTable<Registration>,
+  fallback: boolean,
+  service: string,
+  methodLocalName: string,
+  methodName: string,
+  version: string,
+  group: string,
+): ResolvedCall {
   const found = table.lookup(service, version, group, fallback);
   if (!found) {
     throw new ConnectError(
@@ -54,8 +74,8 @@ export function resolveTarget(
     methods = new Map();
     boundMethods.set(found.value, methods);
   }
-  let bound = methods.get(methodLocalName);
-  if (!bound) {
+  let resolved = methods.get(methodLocalName);
+  if (!resolved) {
     const impl = found.value.impl as Record<string, unknown>;
     const fn = impl[methodLocalName];
     if (typeof fn !== "function") {
@@ -63,15 +83,16 @@ export function resolveTarget(
     }
     const rule = found.value.authorization;
     const target = formatServiceKey(found.key);
-    bound = rule
+    const bound: BoundMethod = rule
       ? (input, ctx) => {
           authorize(rule, ctx, target);
           return fn.call(impl, input, ctx);
         }
       : (input, ctx) => fn.call(impl, input, ctx);
-    methods.set(methodLocalName, bound);
+    resolved = { target: bound, version: found.key.version, group: found.key.group };
+    methods.set(methodLocalName, resolved);
   }
-  return bound;
+  return resolved;
 }
 
 /**
@@ -90,7 +111,7 @@ function authorize(rule: PrincipalRule, ctx: HandlerContext, target: string): vo
 }
 
 // Bound methods per registration, made once (not one closure per call). Registrations never change after start.
-const boundMethods = new WeakMap<Registration, Map<string, BoundMethod>>();
+const boundMethods = new WeakMap<Registration, Map<string, ResolvedCall>>();
 
 /**
  * Creates the request gate of connect's general path: it reads `tri-service-version` and `tri-service-group`,

@@ -157,7 +157,7 @@ function serveWithInputStream(call: ServerCall, plan: CallPlan): void {
         try {
           bytes = plan.output.serialize(out);
         } catch (e) {
-          return call.fail(e);
+          return call.fail(e, "codec");
         }
         call.respondUnary(bytes);
       },

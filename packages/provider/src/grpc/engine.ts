@@ -3,7 +3,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { grpc, headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
 import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
-import { type Registration, resolveTarget } from "../dispatch.js";
+import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.js";
 import { describeUnknownRoute } from "../unknown-route.js";
 import { type CallPlan, serveCall } from "./call-kinds.js";
 import { type ActiveCalls, ServerCall } from "./server-call.js";
@@ -83,37 +83,12 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
       respondError(stream, new ConnectError(message, Code.Unimplemented));
       return true;
     }
-    const encoding = grpc.parseEncoding(grpc.nodeHeader(headers, grpc.headerEncoding));
-    let timeoutMs: number | undefined;
+    const method = route.method;
+    // Routed first, so the metrics carry the version and group of the registration that serves the call.
+    let resolved: ResolvedCall | undefined;
     let early: ConnectError | undefined;
     try {
-      timeoutMs = grpc.parseTimeout(grpc.nodeHeader(headers, grpc.headerTimeout));
-    } catch (e) {
-      early = e as ConnectError;
-    }
-    const method = route.method;
-    const call = new ServerCall(
-      method,
-      stream,
-      headers,
-      codec,
-      encoding instanceof ConnectError ? "identity" : encoding,
-      early ? undefined : timeoutMs,
-      active,
-      options.metrics,
-      options.tracing,
-    );
-    if (encoding instanceof ConnectError) {
-      call.finish(encoding);
-      return true;
-    }
-    if (early) {
-      call.finish(early);
-      return true;
-    }
-    let plan: CallPlan;
-    try {
-      const target = resolveTarget(
+      resolved = resolveCall(
         options.table,
         options.fallbackToDefault,
         method.parent.typeName,
@@ -122,14 +97,36 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
         grpc.nodeHeader(headers, headerServiceVersion) ?? "",
         grpc.nodeHeader(headers, headerServiceGroup) ?? "",
       );
-      const codecs = codec === "proto" ? route.proto : jsonCodecs(route);
-      // Under tracing the handler (and each step of a streaming handler's output) runs in the call's server span.
-      const bound = call.trace ? call.trace.bind(target) : target;
-      plan = { target: bound, interceptors, readMaxBytes, input: codecs.input, output: codecs.output };
     } catch (e) {
-      call.fail(e);
+      early = e as ConnectError;
+    }
+    const encoding = grpc.parseEncoding(grpc.nodeHeader(headers, grpc.headerEncoding));
+    if (encoding instanceof ConnectError) early ??= encoding;
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = grpc.parseTimeout(grpc.nodeHeader(headers, grpc.headerTimeout));
+    } catch (e) {
+      early ??= e as ConnectError;
+    }
+    const call = new ServerCall(
+      method,
+      stream,
+      headers,
+      codec,
+      encoding instanceof ConnectError ? "identity" : encoding,
+      early ? undefined : timeoutMs,
+      active,
+      options.metrics?.recordStart(method.parent.typeName, method.name, resolved?.version, resolved?.group),
+      options.tracing,
+    );
+    if (early || !resolved) {
+      call.finish(early);
       return true;
     }
+    const codecs = codec === "proto" ? route.proto : jsonCodecs(route);
+    // Under tracing the handler (and each step of a streaming handler's output) runs in the call's server span.
+    const target = call.trace ? call.trace.bind(resolved.target) : resolved.target;
+    const plan: CallPlan = { target, interceptors, readMaxBytes, input: codecs.input, output: codecs.output };
     serveCall(call, plan);
     return true;
   };

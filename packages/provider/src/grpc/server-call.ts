@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
-import type { RpcFailureKind, RpcMetrics, RpcTracing, ServerCallTrace } from "@dubbo-mesh/runtime";
+import type { RpcCompletion, RpcFailureKind, RpcTracing, ServerCallTrace } from "@dubbo-mesh/runtime";
 import { CallContext, type ContextSource } from "./call-context.js";
 import { FrameWriter } from "./frame-writer.js";
 
@@ -11,8 +11,6 @@ export type ActiveCalls = Set<ServerCall>;
 
 /** Response messages smaller than this go out uncompressed even on a gzip call (compressing them costs more). */
 const compressMinBytes = 1024;
-
-type RpcCompletion = ReturnType<RpcMetrics["recordStart"]>;
 
 /**
  * One gRPC call on the provider, on its HTTP/2 stream — the one object that owns how the call ends, whatever its
@@ -59,7 +57,7 @@ export class ServerCall implements ContextSource {
     encoding: grpc.GrpcEncoding,
     timeoutMs: number | undefined,
     active: ActiveCalls,
-    metrics: RpcMetrics | undefined,
+    done: RpcCompletion | undefined,
     tracing?: RpcTracing,
   ) {
     this.method = method;
@@ -73,7 +71,7 @@ export class ServerCall implements ContextSource {
         ? "identity"
         : grpc.responseEncoding(encoding, grpc.nodeHeader(headers, grpc.headerAcceptEncoding));
     this.context = new CallContext(this);
-    this.#done = metrics?.recordStart(method.parent.typeName, method.name);
+    this.#done = done;
     const socket = stream.session?.socket;
     this.trace = tracing?.startServer({
       system: "grpc",
