@@ -3,7 +3,7 @@
 // It prints its port on IPC, then answers each "sample" message with its process figures.
 import { setTimeout as sleep } from "node:timers/promises";
 import { createProvider } from "@dubbo-mesh/provider";
-import { createDubboMetrics, silentLogger } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, createJsonLogger } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { processStats } from "./process-stats.mjs";
 
@@ -37,10 +37,14 @@ const greeter = {
 };
 
 const stats = processStats();
+// Warnings and errors (a client closed for too many pings, a keepalive timeout, ...) go to stderr, prefixed, so the
+// run's output says what the provider did about a failure; info events are dropped.
+const json = createJsonLogger((line) => process.stderr.write(`provider: ${line}`));
+const logger = { info() {}, warn: json.warn, error: json.error };
 const provider = createProvider({
   port: 0,
   host: "127.0.0.1",
-  logger: silentLogger,
+  logger,
   metrics: createDubboMetrics({ application: { name: "soak-provider" } }).provider,
 });
 provider.service(GreeterService, greeter);
