@@ -3,7 +3,8 @@
  * Exactly the cap run; the rest are refused at once (before any slow one ends — the slow ones are held by a gate the
  * test opens only afterwards), UNAVAILABLE to grpc-js, 503 + Retry-After over HTTP/1.1, counted in
  * `dubbo_provider_requests_limit_total`; health Check stays SERVING; a refused upload is not read; our consumer
- * retries a refused call on the other provider of a static list; SETTINGS_MAX_CONCURRENT_STREAMS is advertised.
+ * retries a refused call on the other provider of a static list; SETTINGS_MAX_CONCURRENT_STREAMS is advertised; in a
+ * `dubbo()` application `dubbo.provider.executes` comes from config and the refusal is on the QOS port's metrics.
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
@@ -13,6 +14,7 @@ import { grpc as grpcWire } from "@dubbo-mesh/protocol";
 import { createDubboMetrics, type DubboMetrics } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
+import { dubbo } from "dubbo-mesh";
 import { afterAll, describe, expect, it } from "vitest";
 import { GREETER_SERVICE, greeterServiceDefinition } from "./peers/protos.js";
 import { contractGreeter } from "./support/contract-greeter.js";
@@ -212,6 +214,45 @@ describe("overload: dubbo.provider.executes = 4", () => {
     expect(busy.entered()).toBe(1);
 
     busy.open();
+    expect((await held).code).toBe(0);
+  });
+});
+
+describe("overload in an application: dubbo.provider.executes from config, the refusal on QOS metrics", () => {
+  it("refuses the call past executes=1 and shows it as dubbo_provider_requests_limit_total on the QOS port", async () => {
+    const gated = gatedGreeter("app");
+    const app = dubbo({
+      application: { name: "overload-app" },
+      config: {
+        "dubbo.protocol.port": 0,
+        "dubbo.application.qos-port": 0,
+        "dubbo.protocol.host": "127.0.0.1",
+        "dubbo.provider.executes": 1,
+      },
+      logger: { info() {}, warn() {}, error() {} },
+      handleSignals: false,
+    });
+    cleanups.push(() => {
+      gated.open();
+      return app.stop();
+    });
+    app.service(GreeterService, gated.impl);
+    const { protocolPort, qosPort } = await app.start();
+    const greet = grpcJsGreeter(`127.0.0.1:${protocolPort}`);
+    const held = greet("held");
+    await gated.waitEntered(1);
+    expect((await greet("refused")).code).toBe(grpc.status.UNAVAILABLE);
+    const text = await (await fetch(`http://127.0.0.1:${qosPort}/metrics`)).text();
+    const line = text
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("dubbo_provider_requests_limit_total{") &&
+          l.includes(`interface="${GREETER_SERVICE}"`) &&
+          l.includes('method="Greet"'),
+      );
+    expect(line, text.slice(0, 2000)).toMatch(/ 1$/);
+    gated.open();
     expect((await held).code).toBe(0);
   });
 });
