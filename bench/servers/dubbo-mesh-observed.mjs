@@ -28,7 +28,15 @@ if (process.env.METRICS === "on") {
   else unsupported ??= "@dubbo-mesh/runtime has no createDubboMetrics (update bench/servers/dubbo-mesh-observed.mjs)";
 }
 
-const provider = createProvider({ port: requestedPort(), host: "127.0.0.1", logger: runtime.silentLogger, metrics });
+// With the SDK registered the provider traces as `dubbo()` does (dubbo.tracing.enabled): its RpcTracing on the API.
+const rpcTracing = tracing && typeof runtime.createRpcTracing === "function" ? runtime.createRpcTracing() : undefined;
+const provider = createProvider({
+  port: requestedPort(),
+  host: "127.0.0.1",
+  logger: runtime.silentLogger,
+  metrics,
+  tracing: rpcTracing,
+});
 provider.service(GreeterService, connectGreeter());
 const { port } = await provider.start();
 
