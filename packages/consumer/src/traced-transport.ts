@@ -1,5 +1,4 @@
-import { ConnectError } from "@connectrpc/connect";
-import type { ClientCallTrace, RpcTracing } from "@dubbo-mesh/runtime";
+import { type ClientCallTrace, endTraceWithError, type RpcTracing, traceStream } from "@dubbo-mesh/runtime";
 import type { Call, CallTransport } from "./call.js";
 
 /** Where one endpoint's attempts go, as a client span names it: `server.address`, `server.port`. */
@@ -38,7 +37,7 @@ export function tracedTransport(
         trace.end(0);
         return res;
       } catch (e) {
-        end(trace, e);
+        endTraceWithError(trace, e);
         throw e;
       }
     },
@@ -48,10 +47,10 @@ export function tracedTransport(
       try {
         res = await inner.stream(withTraceHeaders(call, trace), input, attempt);
       } catch (e) {
-        end(trace, e);
+        endTraceWithError(trace, e);
         throw e;
       }
-      return { ...res, message: track(res.message, trace) } as typeof res;
+      return { ...res, message: traceStream(res.message, trace, "the caller stopped reading") } as typeof res;
     },
   };
 }
@@ -64,26 +63,6 @@ function withTraceHeaders<C extends Call>(call: C, trace: ClientCallTrace): C {
     header.set(name, value);
   });
   return header === undefined ? call : { ...call, header };
-}
-
-function end(trace: ClientCallTrace, reason: unknown): void {
-  const error = ConnectError.from(reason);
-  trace.end(error.code, error.rawMessage);
-}
-
-async function* track(messages: AsyncIterable<unknown>, trace: ClientCallTrace): AsyncIterable<unknown> {
-  let ended = false;
-  try {
-    yield* messages;
-    ended = true;
-    trace.end(0);
-  } catch (e) {
-    ended = true;
-    end(trace, e);
-    throw e;
-  } finally {
-    if (!ended) trace.end(1, "the caller stopped reading");
-  }
 }
 
 function splitAddress(address: string): { host: string; port: number | undefined } {

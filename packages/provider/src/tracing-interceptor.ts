@@ -1,5 +1,5 @@
-import { ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import type { RpcTracing, ServerCallTrace } from "@dubbo-mesh/runtime";
+import type { Interceptor, StreamResponse } from "@connectrpc/connect";
+import { endTraceWithError, type RpcTracing, traceStream } from "@dubbo-mesh/runtime";
 
 /**
  * Creates the server interceptor that traces the calls of connect's general path (Triple HTTP, gRPC-web, Connect):
@@ -19,7 +19,7 @@ export function tracingInterceptor(tracing: RpcTracing): Interceptor {
     try {
       res = await trace.run(() => next(req));
     } catch (e) {
-      end(trace, e);
+      endTraceWithError(trace, e);
       throw e;
     }
     if (!res.stream) {
@@ -27,26 +27,6 @@ export function tracingInterceptor(tracing: RpcTracing): Interceptor {
       return res;
     }
     const messages = trace.bind(() => (res as StreamResponse).message)();
-    return { ...res, message: track(messages, trace) } as typeof res;
+    return { ...res, message: traceStream(messages, trace, "the call was abandoned") } as typeof res;
   };
-}
-
-function end(trace: ServerCallTrace, reason: unknown): void {
-  const error = ConnectError.from(reason);
-  trace.end(error.code, error.rawMessage);
-}
-
-async function* track(messages: AsyncIterable<unknown>, trace: ServerCallTrace): AsyncIterable<unknown> {
-  let ended = false;
-  try {
-    yield* messages;
-    ended = true;
-    trace.end(0);
-  } catch (e) {
-    ended = true;
-    end(trace, e);
-    throw e;
-  } finally {
-    if (!ended) trace.end(1, "the call was abandoned");
-  }
 }

@@ -1,3 +1,4 @@
+export { endTraceWithError, traceStream } from "./end-trace.js";
 export {
   type ClientCallInfo,
   type ClientCallTrace,
