@@ -228,6 +228,21 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
     );
   }
 
+  /** The fields of the request interceptors see that unary and streaming calls share. */
+  function interceptedRequest<M extends DescMethodUnary | DescMethodStreaming>(
+    call: Call<M>,
+    headers: http2.OutgoingHttpHeaders,
+  ) {
+    return {
+      service: call.method.parent,
+      method: call.method,
+      requestMethod: "POST",
+      url: `${session.authority}${wireOf(call.method).path}`,
+      header: new Headers(headers as Record<string, string>),
+      contextValues: call.contextValues ?? createContextValues(),
+    };
+  }
+
   return {
     unary<I extends DescMessage, O extends DescMessage>(
       call: Call<DescMethodUnary<I, O>>,
@@ -243,16 +258,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
         interceptors,
         signal: call.signal,
         timeoutMs,
-        req: {
-          stream: false,
-          service: call.method.parent,
-          method: call.method,
-          requestMethod: "POST",
-          url: `${session.authority}${wireOf(call.method).path}`,
-          header: new Headers(headers as Record<string, string>),
-          contextValues: call.contextValues ?? createContextValues(),
-          message: input,
-        },
+        req: { ...interceptedRequest(call, headers), stream: false, message: input },
         next: (req) =>
           unaryOnce(req.method, call.codec, toNodeHeaders(req.header), req.signal, timeoutMs, req.message, attempt),
       });
@@ -271,16 +277,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
         interceptors,
         signal: call.signal,
         timeoutMs,
-        req: {
-          stream: true,
-          service: call.method.parent,
-          method: call.method,
-          requestMethod: "POST",
-          url: `${session.authority}${wireOf(call.method).path}`,
-          header: new Headers(headers as Record<string, string>),
-          contextValues: call.contextValues ?? createContextValues(),
-          message: input,
-        },
+        req: { ...interceptedRequest(call, headers), stream: true, message: input },
         next: (req) =>
           streamOnce(req.method, call.codec, toNodeHeaders(req.header), req.signal, timeoutMs, req.message, attempt),
       });
