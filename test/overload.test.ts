@@ -9,7 +9,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { createConsumer } from "@dubbo-mesh/consumer";
+import { type BalancerFactory, createConsumer } from "@dubbo-mesh/consumer";
 import { grpc as grpcWire } from "@dubbo-mesh/protocol";
 import { createDubboMetrics, type DubboMetrics } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
@@ -205,8 +205,8 @@ describe("overload: dubbo.provider.executes = 4", () => {
     while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    // One call at a time: round robin then sends each retry of a refused attempt to the other endpoint. (Retries do
-    // not avoid the endpoint that refused; concurrent calls could meet the busy one on every attempt.)
+    // One call at a time: round robin alone would send each retry of a refused attempt to the other endpoint; the
+    // next test shows a retry avoids the endpoint that refused whatever the balancer picks.
     const answers = [];
     for (let i = 0; i < 6; i++) answers.push(await greeter.greet({ name: `n${i}` }));
     expect(answers.map((a) => a.greeting.split(",")[0])).toEqual(Array(6).fill("free"));
@@ -215,6 +215,50 @@ describe("overload: dubbo.provider.executes = 4", () => {
 
     busy.open();
     expect((await held).code).toBe(0);
+  });
+});
+
+describe("overload: a retry prefers another endpoint than the ones its call tried (Envoy's previous_hosts)", () => {
+  it("retries a call the busy provider refused on the free one, though the balancer always picks the busy one", async () => {
+    const busyMetrics = createDubboMetrics({ processMetrics: false });
+    const busy = await gatedProvider("busy", 1, busyMetrics);
+    const freeMetrics = createDubboMetrics({ processMetrics: false });
+    const free = await startContractProvider({ metrics: freeMetrics.provider }, (s) =>
+      s.service(GreeterService, contractGreeter("free")),
+    );
+    cleanups.push(() => free.close());
+    const held = grpcJsGreeter(busy.provider.target)("held");
+    await busy.waitEntered(1);
+
+    // A balancer that always picks the first endpoint in rotation — the busy one, first in the list — as pick_first
+    // does: a retry that did not avoid the endpoint that refused it would meet it on every attempt. Outlier detection
+    // off, so that the busy endpoint stays in rotation however many attempts it refuses.
+    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
+    const consumer = createConsumer({ balancers: { first }, outlierDetection: false });
+    cleanups.push(() => consumer.close());
+    const greeter = consumer.reference(GreeterService, {
+      url: `tri://${busy.provider.target},${free.target}`,
+      loadBalancer: "first",
+      timeout: 5000,
+    });
+    const endpoint = (target: string) => consumer.endpoints(greeter).find((e) => e.address === target);
+    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    // Concurrent calls, each refused once by the busy provider and answered by the free one on its second attempt.
+    const answers = await Promise.all(Array.from({ length: 4 }, (_, i) => greeter.greet({ name: `n${i}` })));
+    expect(answers.map((a) => a.greeting)).toEqual(["free, n0", "free, n1", "free, n2", "free, n3"]);
+    expect(endpoint(busy.provider.target)?.calls).toBe(4);
+    expect(endpoint(free.target)?.calls).toBe(4);
+    expect(limited(busyMetrics)).toBe(4);
+    expect(freeMetrics.calls("provider", GREETER_SERVICE, "Greet")?.succeed).toBe(4);
+    expect(busy.entered()).toBe(1);
+
+    busy.open();
+    expect((await held).code).toBe(0);
+    // The busy provider free again: the balancer's pick stands (no retry, nothing to avoid).
+    expect((await greeter.greet({ name: "after" })).greeting).toBe("busy, after");
   });
 });
 

@@ -47,11 +47,21 @@ export interface Attempt {
   progress: Progress;
   /** The connection carrying the attempt ended before it completed, and not because this consumer closed it. */
   connectionLost: boolean;
+  /** The address of the endpoint the attempt was sent to, written by the pick layer when it picks one. */
+  endpoint?: string;
+  /**
+   * The endpoints earlier attempts of the same call went to, written by the retry layer: the pick layer prefers
+   * another one while any is in rotation (Envoy's `previous_hosts` retry predicate), so that a retry of an attempt an
+   * overloaded provider refused does not land on it again.
+   */
+  readonly tried?: readonly string[];
 }
 
-/** A fresh report: nothing sent yet. */
-export function newAttempt(): Attempt {
-  return { progress: "not-started", connectionLost: false };
+/** A fresh report: nothing sent yet; `tried` are the endpoints of the call's earlier attempts, if any. */
+export function newAttempt(tried?: readonly string[]): Attempt {
+  return tried === undefined || tried.length === 0
+    ? { progress: "not-started", connectionLost: false }
+    : { progress: "not-started", connectionLost: false, tried };
 }
 
 /**

@@ -30,7 +30,8 @@ export interface ConsumerOptions {
   /**
    * How many times a failed unary call is tried again (`dubbo.consumer.retries`). Default 2, as Dubbo: at most three
    * attempts, all within the call's deadline. Only failures that cannot have reached the provider's handler are
-   * retried, unless the method is idempotent (see `ReferenceOptions.idempotent`).
+   * retried, unless the method is idempotent (see `ReferenceOptions.idempotent`). With client-side balancing a retry
+   * goes to another endpoint than the call's earlier attempts while one is in rotation (Envoy's `previous_hosts`).
    */
   retries?: number;
   /**

@@ -9,7 +9,8 @@ import { type RetryPolicy, shouldRetry } from "./retry-policy.js";
  * The retry layer of the call path (grpc-js's RetryingCall): unary calls are retried by `policy`, within the call's
  * deadline — each attempt is the same call, so its `grpc-timeout` / `tri-service-timeout` is what is left of the one
  * deadline, the wait between attempts never runs past it, and when nothing is left the call fails with
- * DEADLINE_EXCEEDED. Whether an attempt may run again rests on how far it got, as its report says (see `Attempt`).
+ * DEADLINE_EXCEEDED. Whether an attempt may run again rests on how far it got, as its report says (see `Attempt`);
+ * each retry is told the endpoints the earlier attempts went to (`Attempt.tried`), which the pick layer avoids.
  * The layers below (and the interceptors) run once per attempt.
  *
  * Streaming calls are passed through, never retried: their request messages are consumed from the caller's iterable
@@ -27,6 +28,7 @@ export function createRetryingTransport(inner: CallTransport, policy: RetryPolic
       const { signal } = call;
       let last: ConnectError | undefined;
       let attempt = first;
+      let tried: string[] | undefined; // made at the first failure: none on the path of a call that succeeds
       for (let n = 1; ; n++) {
         if (timeLeftMs(call) === 0) throw deadlineExceeded(call, n - 1, last);
         try {
@@ -36,10 +38,12 @@ export function createRetryingTransport(inner: CallTransport, policy: RetryPolic
           const failure = classifyFailure(reason, attempt);
           if (n > policy.retries || !shouldRetry(failure, policy.isIdempotent(call.method))) throw failure.error;
           last = failure.error;
+          const endpoint = attempt.endpoint;
+          if (endpoint !== undefined && !tried?.includes(endpoint)) tried = [...(tried ?? []), endpoint];
         }
         const wait = backoffDelay(n, policy.backoff);
         await sleep(Math.min(wait, timeLeftMs(call) ?? wait), signal);
-        attempt = newAttempt();
+        attempt = newAttempt(tried);
       }
     },
     stream(call, input, attempt) {

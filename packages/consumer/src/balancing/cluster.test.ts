@@ -81,6 +81,19 @@ describe("Cluster", () => {
     ]);
   });
 
+  it("a pick avoiding endpoints (a retry's tried ones) takes another in rotation, the picker's when all are avoided", () => {
+    const { c, resolve } = cluster();
+    resolve("10.0.0.1", "10.0.0.2", "10.0.0.3");
+    const avoided = ["10.0.0.1:50052", "10.0.0.3:50052"];
+    for (let i = 0; i < 6; i++) expect((c.pick(avoided) as Endpoint).address).toBe("10.0.0.2:50052");
+    // A balancer that always picks the first endpoint: the first one not avoided is taken instead.
+    const first = cluster({ balancer: { picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) } });
+    first.resolve("10.0.0.1", "10.0.0.2", "10.0.0.3");
+    expect((first.c.pick(["10.0.0.1:50052"]) as Endpoint).address).toBe("10.0.0.2:50052");
+    const all = ["10.0.0.1:50052", "10.0.0.2:50052", "10.0.0.3:50052"];
+    expect((first.c.pick(all) as Endpoint).address).toBe("10.0.0.1:50052");
+  });
+
   it("a resolution error with no addresses fails fast naming the target; with addresses, they stay", () => {
     const { c, resolve, fail } = cluster();
     fail(new Error("cannot resolve svc.demo: ENOTFOUND"));

@@ -96,17 +96,29 @@ export class Cluster implements ResolverListener {
     this.#resolver = options.resolve(this);
   }
 
-  /** The endpoint for a call now, or what to do instead: wait for a change ("queue") or fail. */
-  pick(): Endpoint | { kind: "queue" } | { kind: "fail"; error: ConnectError } {
+  /**
+   * The endpoint for a call now, or what to do instead: wait for a change ("queue") or fail. With `avoid` (the
+   * endpoints earlier attempts of the call went to, `Attempt.tried`) an endpoint outside it is preferred while one is
+   * in rotation, as Envoy's `previous_hosts` retry predicate does: the picker is asked again, up to once per endpoint
+   * in rotation, then the first one not avoided is taken; when every endpoint is avoided, the picker's choice stands.
+   */
+  pick(avoid?: readonly string[]): Endpoint | { kind: "queue" } | { kind: "fail"; error: ConnectError } {
     const state = this.#state;
-    return state.kind === "ready" ? state.picker.pick() : state;
+    if (state.kind !== "ready") return state;
+    const first = state.picker.pick();
+    if (avoid === undefined || !avoid.includes(first.address)) return first;
+    for (let i = 1; i < state.ready.length; i++) {
+      const again = state.picker.pick();
+      if (!avoid.includes(again.address)) return again;
+    }
+    return state.ready.find((e) => !avoid.includes(e.address)) ?? first;
   }
 
   /**
-   * Waits until a pick succeeds or fails: the pick state changes, the call's signal aborts (CANCELED), or its
-   * deadline passes (DEADLINE_EXCEEDED naming the target and the endpoints' states).
+   * Waits until a pick (avoiding `avoid`, as `pick`) succeeds or fails: the pick state changes, the call's signal
+   * aborts (CANCELED), or its deadline passes (DEADLINE_EXCEEDED naming the target and the endpoints' states).
    */
-  waitForEndpoint(call: Pick<Call, "signal" | "deadline" | "timeoutMs">): Promise<Endpoint> {
+  waitForEndpoint(call: Pick<Call, "signal" | "deadline" | "timeoutMs">, avoid?: readonly string[]): Promise<Endpoint> {
     const { signal } = call;
     return new Promise<Endpoint>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -118,7 +130,7 @@ export class Cluster implements ResolverListener {
         else reject(error);
       };
       const check = () => {
-        const picked = this.pick();
+        const picked = this.pick(avoid);
         if (picked instanceof Endpoint) finish(undefined, picked);
         else if (picked.kind === "fail") finish(picked.error);
       };

@@ -6,7 +6,8 @@ import { Endpoint } from "./endpoint.js";
 
 /**
  * The load-balancing layer of the call path (grpc-js's LoadBalancingCall), below the retry layer so that each
- * attempt is picked anew and a retried call can go to another endpoint: picks an endpoint from the cluster's current
+ * attempt is picked anew and a retried call goes to another endpoint when there is one (the attempt's `tried`; the
+ * endpoint picked is written to its `endpoint`): picks an endpoint from the cluster's current
  * picker — waiting while nothing is known yet (within the call's deadline), failing fast with UNAVAILABLE when
  * everything known is down, both with the attempt "not-started" — runs the attempt on that endpoint's wire transport
  * (`wireOf`), and reports the outcome back for outlier detection. In-flight counts (which `least_request` balances
@@ -14,11 +15,11 @@ import { Endpoint } from "./endpoint.js";
  */
 export function createPickingTransport(cluster: Cluster, wireOf: (endpoint: Endpoint) => CallTransport): CallTransport {
   /** The endpoint for an attempt: now if one is ready (no promise), else when one is or the pick fails. */
-  function pick(call: Call): Endpoint | Promise<Endpoint> {
-    const picked = cluster.pick();
+  function pick(call: Call, attempt: Attempt): Endpoint | Promise<Endpoint> {
+    const picked = cluster.pick(attempt.tried);
     if (picked instanceof Endpoint) return picked;
     if (picked.kind === "fail") return Promise.reject(picked.error);
-    return cluster.waitForEndpoint(call);
+    return cluster.waitForEndpoint(call, attempt.tried);
   }
 
   return {
@@ -28,8 +29,9 @@ export function createPickingTransport(cluster: Cluster, wireOf: (endpoint: Endp
       attempt: Attempt,
     ): Promise<UnaryResponse<I, O>> {
       // The common case — an endpoint is ready — picks without awaiting (one promise and microtask less per call).
-      const picked = pick(call);
+      const picked = pick(call, attempt);
       const endpoint = picked instanceof Endpoint ? picked : await picked;
+      attempt.endpoint = endpoint.address;
       endpoint.inFlight++;
       endpoint.calls++;
       try {
@@ -48,7 +50,8 @@ export function createPickingTransport(cluster: Cluster, wireOf: (endpoint: Endp
       input: AsyncIterable<MessageInitShape<I>>,
       attempt: Attempt,
     ): Promise<StreamResponse<I, O>> {
-      const endpoint = await pick(call);
+      const endpoint = await pick(call, attempt);
+      attempt.endpoint = endpoint.address;
       endpoint.calls++;
       try {
         return await wireOf(endpoint).stream(call, input, attempt);
