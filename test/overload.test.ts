@@ -260,6 +260,39 @@ describe("overload: a retry prefers another endpoint than the ones its call trie
     // The busy provider free again: the balancer's pick stands (no retry, nothing to avoid).
     expect((await greeter.greet({ name: "after" })).greeting).toBe("busy, after");
   });
+
+  it("over Triple HTTP/1.1 the refusal is a 503 with Retry-After: retried on the free provider too", async () => {
+    const busyMetrics = createDubboMetrics({ processMetrics: false });
+    const busy = await gatedProvider("busy", 1, busyMetrics);
+    const free = await startContractProvider({}, (s) => s.service(GreeterService, contractGreeter("free")));
+    cleanups.push(() => free.close());
+    const held = grpcJsGreeter(busy.provider.target)("held");
+    await busy.waitEntered(1);
+
+    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
+    const consumer = createConsumer({ balancers: { first }, outlierDetection: false });
+    cleanups.push(() => consumer.close());
+    const greeter = consumer.reference(GreeterService, {
+      url: `tri://${busy.provider.target},${free.target}`,
+      protocol: "triple",
+      loadBalancer: "first",
+      timeout: 5000,
+    });
+    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Greet is not idempotent: only an attempt the provider did not process may run again.
+    const answers = await Promise.all(Array.from({ length: 3 }, (_, i) => greeter.greet({ name: `h${i}` })));
+    expect(answers.map((a) => a.greeting)).toEqual(["free, h0", "free, h1", "free, h2"]);
+    expect(consumer.endpoints(greeter).map((e) => [e.address, e.calls])).toEqual([
+      [busy.provider.target, 3],
+      [free.target, 3],
+    ]);
+    expect(limited(busyMetrics)).toBe(3);
+
+    busy.open();
+    expect((await held).code).toBe(0);
+  });
 });
 
 describe("overload in an application: dubbo.provider.executes from config, the refusal on QOS metrics", () => {

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { Attempt } from "./call.js";
-import { classifyFailure } from "./classify-failure.js";
+import { classifyFailure, isOverloadRefusal } from "./classify-failure.js";
 import { HostResolutionError } from "./dns-lookup.js";
 
 const facts = (f: Partial<Attempt> = {}): Attempt => ({ progress: "not-started", connectionLost: false, ...f });
@@ -61,5 +61,14 @@ describe("classifyFailure", () => {
     expect(classifyFailure(err, facts({ progress: "processed" }))).toEqual({ delivery: "maybe-delivered", error: err });
     const deadline = new ConnectError("late", Code.DeadlineExceeded);
     expect(classifyFailure(deadline, facts({ progress: "processed", connectionLost: true })).error).toBe(deadline);
+  });
+
+  it("a 503 with Retry-After (admission control over HTTP/1.1) is a refusal; without it, or another code, it is not", () => {
+    const refusal = new ConnectError("HTTP 503", Code.Unavailable, new Headers({ "retry-after": "1" }));
+    expect(isOverloadRefusal(refusal)).toBe(true);
+    expect(isOverloadRefusal(new ConnectError("HTTP 503", Code.Unavailable))).toBe(false);
+    expect(isOverloadRefusal(new ConnectError("x", Code.ResourceExhausted, new Headers({ "retry-after": "1" })))).toBe(
+      false,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { headerRetryAfter } from "@dubbo-mesh/protocol";
 import type { Attempt } from "./call.js";
 import { HostResolutionError } from "./dns-lookup.js";
 
@@ -43,6 +44,7 @@ const connectSyscalls = new Set(["connect", "getaddrinfo"]);
  * | provider RST: CANCEL                      | CANCELED                                      | maybe   | as is       |
  * | provider RST: INTERNAL, ENHANCE_YOUR_CALM | INTERNAL (ERR_HTTP2_STREAM_ERROR)             | maybe   | as is       |
  * | HTTP 503 without grpc-status              | UNAVAILABLE                                   | maybe   | as is       |
+ * | same with Retry-After, Triple HTTP/1.1    | UNAVAILABLE (admission control refused it)    | no      | as is       |
  * | a gRPC status from the provider           | that status                                   | maybe   | as is       |
  * (Rows "no" are retried for any method; "maybe" only for idempotent methods and only when UNAVAILABLE.)
  * A call that is cut off because its connection went away is UNAVAILABLE in gRPC's terms (as grpc-js reports it),
@@ -66,6 +68,15 @@ export function classifyFailure(reason: unknown, attempt: Attempt): ClassifiedFa
 export function connectionFailureOf(reason: unknown, attempt: Attempt): "connect" | "lost" | undefined {
   if (attempt.progress === "not-started" && isConnectFailure(reason)) return "connect";
   return attempt.connectionLost ? "lost" : undefined;
+}
+
+/**
+ * Whether the failure of a Triple HTTP/1.1 attempt is the provider refusing it unprocessed for overload: HTTP 503
+ * (UNAVAILABLE) with `Retry-After`, which is how the provider's admission control answers a request it did not read
+ * (`dubbo.provider.executes`) — HTTP/1.1 has no REFUSED_STREAM. The attempt's progress is then "refused".
+ */
+export function isOverloadRefusal(reason: unknown): boolean {
+  return reason instanceof ConnectError && reason.code === Code.Unavailable && reason.metadata.has(headerRetryAfter);
 }
 
 /** Whether an error (or any in its chain) is a failure to establish a connection: resolving the host, or connect(2). */

@@ -4,7 +4,7 @@ import type { Interceptor, StreamResponse, Transport, UnaryResponse } from "@con
 import { createNodeHttpClient } from "@connectrpc/connect-node";
 import { createTripleTransport } from "@dubbo-mesh/protocol";
 import { type Attempt, attemptTimeoutMs, type Call, type CallTransport } from "./call.js";
-import { isConnectFailure } from "./classify-failure.js";
+import { isConnectFailure, isOverloadRefusal } from "./classify-failure.js";
 import type { EndpointConnection } from "./endpoint-connection.js";
 import { createGrpcTransport } from "./grpc/grpc-transport.js";
 import { staticHeadersInterceptor } from "./headers-interceptor.js";
@@ -65,7 +65,7 @@ export function createProtocolTransport(
 
 /**
  * Triple over HTTP/1.1, on the endpoint's agent. Its sockets are not observed: an attempt counts as "processed"
- * unless it failed to connect (then nothing was sent).
+ * unless it failed to connect (then nothing was sent) or the provider refused it for overload (503 + Retry-After).
  */
 function tripleHttp1(connection: EndpointConnection, options: ProtocolTransportOptions): CallTransport {
   const httpClient = createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: connection.agent } });
@@ -86,6 +86,7 @@ function tripleHttp1(connection: EndpointConnection, options: ProtocolTransportO
         return await unaryOn(call.codec === "proto" ? proto : json, call, input);
       } catch (e) {
         if (isConnectFailure(e)) attempt.progress = "not-started";
+        else if (isOverloadRefusal(e)) attempt.progress = "refused";
         throw e;
       }
     },
