@@ -102,6 +102,10 @@ const cases: HostileCase[] = [
   },
   { what: "trailers-only", header: "trailers-only", code: Code.NotFound, message: "nope" },
   { what: "a TCP close mid-response", header: "tcp-close", code: Code.Unavailable },
+  // The connection's end, not the stream's: UNAVAILABLE as for a TCP close, whatever the GOAWAY's code (Node
+  // destroys the session and reports INTERNAL_ERROR on its streams, which is not what the peer said of them).
+  { what: "GOAWAY INTERNAL_ERROR mid-response", header: "goaway:2", code: Code.Unavailable },
+  { what: "GOAWAY ENHANCE_YOUR_CALM mid-response", header: "goaway:11", code: Code.Unavailable },
 ];
 
 let server: EventProcess;

@@ -263,6 +263,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
             },
             executes: values.provider.executes,
             maxConcurrentStreams: values.protocol.triple.maxConcurrentStreams,
+            maxStreamResetsPerSecond: values.protocol.triple.maxStreamResetsPerSecond,
             accepts: values.protocol.accepts,
             fallbackToDefault: values.tri.resolveFallbackToDefault,
             tls: serverTls(values.ssl),

@@ -117,6 +117,15 @@ export interface ProviderOptions {
    * (RFC 9113 §5.1.2). Default 100, RFC 9113's recommended minimum; at least 1.
    */
   maxConcurrentStreams?: number;
+  /**
+   * RST_STREAM frames a client may send per second on one HTTP/2 connection
+   * (`dubbo.protocol.triple.max-stream-resets-per-second`), with bursts of ten times that; a client past it gets
+   * GOAWAY INTERNAL_ERROR and its connection closed — the defence against HTTP/2 "rapid reset" floods
+   * (CVE-2023-44487). Every cancelled call and expired deadline is a reset, so Node's own limit (a burst of 1000,
+   * then 33 per second) cut off healthy consumers that cancel a lot: a soak at ~60 cancels per second on one
+   * connection lost it, and every call on it, after about 80 s. Default 1000; at least 1.
+   */
+  maxStreamResetsPerSecond?: number;
   /** Connections the port holds at once (`dubbo.protocol.accepts`); more are closed on arrival. Default 0 = no limit. */
   accepts?: number;
 }
@@ -182,6 +191,11 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   const maxConcurrentStreams = checkedCount(
     "maxConcurrentStreams (dubbo.protocol.triple.max-concurrent-streams)",
     options.maxConcurrentStreams ?? 100,
+    1,
+  );
+  const maxStreamResetsPerSecond = checkedCount(
+    "maxStreamResetsPerSecond (dubbo.protocol.triple.max-stream-resets-per-second)",
+    options.maxStreamResetsPerSecond ?? 1000,
     1,
   );
   const accepts = checkedCount("accepts (dubbo.protocol.accepts)", options.accepts ?? 0, 0);
@@ -313,7 +327,11 @@ export function createProvider(options: ProviderOptions = {}): Provider {
       });
       server = createDualServer(handler, engine, {
         h1: h1Timeouts,
-        h2: { settings: { maxConcurrentStreams } },
+        h2: {
+          settings: { maxConcurrentStreams },
+          streamResetRate: maxStreamResetsPerSecond,
+          streamResetBurst: 10 * maxStreamResetsPerSecond,
+        },
         front,
         admission,
       });

@@ -22,6 +22,8 @@ A call is answered once its request has ended (END_STREAM). Cases (`x-hostile` v
   message:<status>:<raw>  trailers-only with grpc-status <status> and grpc-message <raw>, sent as is
   trailers-only           HEADERS :status 200, content-type, grpc-status 5, grpc-message "nope", END_STREAM
   tcp-close               gRPC headers, half of a message, then the TCP connection closes
+  goaway:<code>           gRPC headers, one message, then GOAWAY with error code <code> naming this stream as the
+                          last one processed, and the connection closes (a server that gives up on the connection)
 """
 
 import json
@@ -105,6 +107,12 @@ def respond(conn, sock, stream_id, case):
     elif case == "tcp-close":
         conn.send_headers(stream_id, GRPC_HEADERS)
         data(HELLO[:5])
+        sock.sendall(conn.data_to_send())
+        return False
+    elif case.startswith("goaway:"):
+        conn.send_headers(stream_id, GRPC_HEADERS)
+        data(HELLO)
+        conn.close_connection(error_code=int(case[7:]), last_stream_id=stream_id)
         sock.sendall(conn.data_to_send())
         return False
     else:

@@ -61,7 +61,7 @@ const DEFAULTS: DubboConfig = {
     permitKeepaliveWithoutCalls: false,
     maxPingStrikes: 2,
     accepts: 0,
-    triple: { maxConcurrentStreams: 100 },
+    triple: { maxConcurrentStreams: 100, maxStreamResetsPerSecond: 1000 },
   },
   provider: { executes: 1000 },
   consumer: {
@@ -125,6 +125,7 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.protocol.max-ping-strikes": (v) => v.protocol.maxPingStrikes,
   "dubbo.protocol.accepts": (v) => v.protocol.accepts,
   "dubbo.protocol.triple.max-concurrent-streams": (v) => v.protocol.triple.maxConcurrentStreams,
+  "dubbo.protocol.triple.max-stream-resets-per-second": (v) => v.protocol.triple.maxStreamResetsPerSecond,
   "dubbo.provider.executes": (v) => v.provider.executes,
   "dubbo.consumer.timeout": (v) => v.consumer.timeout,
   "dubbo.consumer.retries": (v) => v.consumer.retries,
@@ -276,6 +277,11 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["1", 1],
     ["250", 250],
     ["1000", 1000],
+  ],
+  "dubbo.protocol.triple.max-stream-resets-per-second": [
+    ["1", 1],
+    ["50", 50],
+    ["5000", 5000],
   ],
   "dubbo.provider.executes": [
     ["0", 0],

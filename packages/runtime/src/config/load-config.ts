@@ -115,7 +115,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       permitKeepaliveWithoutCalls: get("dubbo.protocol.permit-keepalive-without-calls"),
       maxPingStrikes: get("dubbo.protocol.max-ping-strikes"),
       accepts: get("dubbo.protocol.accepts"),
-      triple: { maxConcurrentStreams: get("dubbo.protocol.triple.max-concurrent-streams") },
+      triple: {
+        maxConcurrentStreams: get("dubbo.protocol.triple.max-concurrent-streams"),
+        maxStreamResetsPerSecond: get("dubbo.protocol.triple.max-stream-resets-per-second"),
+      },
     },
     provider: { executes: get("dubbo.provider.executes") },
     consumer: {

@@ -72,6 +72,7 @@ export const SCHEMA = {
   "dubbo.protocol.max-ping-strikes": key(nonNegativeIntegerValue, 2, "0 = no ping enforcement"),
   "dubbo.protocol.accepts": key(nonNegativeIntegerValue, 0, "0 = no limit"),
   "dubbo.protocol.triple.max-concurrent-streams": key(positiveIntegerValue, 100),
+  "dubbo.protocol.triple.max-stream-resets-per-second": key(positiveIntegerValue, 1000, "bursts of 10x"),
   "dubbo.provider.executes": key(nonNegativeIntegerValue, 1000, "0 = no limit"),
   "dubbo.consumer.timeout": key(durationValue, 1000),
   "dubbo.consumer.retries": key(nonNegativeIntegerValue, 2),

@@ -84,6 +84,11 @@ export interface DubboConfig {
     readonly triple: {
       /** `dubbo.protocol.triple.max-concurrent-streams`, default 100: SETTINGS_MAX_CONCURRENT_STREAMS per connection. */
       readonly maxConcurrentStreams: number;
+      /**
+       * `dubbo.protocol.triple.max-stream-resets-per-second`, default 1000 (bursts of ten times that): RST_STREAM
+       * frames a client may send per connection before it is cut off (HTTP/2 rapid-reset defence).
+       */
+      readonly maxStreamResetsPerSecond: number;
     };
   };
   readonly provider: {
