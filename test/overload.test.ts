@@ -8,7 +8,7 @@
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { type BalancerFactory, createConsumer } from "@dubbo-mesh/consumer";
 import { grpc as grpcWire } from "@dubbo-mesh/protocol";
 import { createDubboMetrics, type DubboMetrics } from "@dubbo-mesh/runtime";
@@ -290,6 +290,47 @@ describe("overload: a retry prefers another endpoint than the ones its call trie
     ]);
     expect(limited(busyMetrics)).toBe(3);
 
+    busy.open();
+    expect((await held).code).toBe(0);
+  });
+});
+
+describe("overload: one transparent retry of a refused call, as gRPC's (gRFC A6), also with retries: 0", () => {
+  it("sends a call the busy provider refused to the free one with no retries configured", async () => {
+    const busyMetrics = createDubboMetrics({ processMetrics: false });
+    const busy = await gatedProvider("busy", 1, busyMetrics);
+    const free = await startContractProvider({}, (s) => s.service(GreeterService, contractGreeter("free")));
+    cleanups.push(() => free.close());
+    const held = grpcJsGreeter(busy.provider.target)("held");
+    await busy.waitEntered(1);
+    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
+    const consumer = createConsumer({ balancers: { first }, outlierDetection: false, retries: 0 });
+    cleanups.push(() => consumer.close());
+    const greeter = consumer.reference(GreeterService, {
+      url: `tri://${busy.provider.target},${free.target}`,
+      loadBalancer: "first",
+      timeout: 5000,
+    });
+    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const answers = await Promise.all(Array.from({ length: 3 }, (_, i) => greeter.greet({ name: `t${i}` })));
+    expect(answers.map((a) => a.greeting)).toEqual(["free, t0", "free, t1", "free, t2"]);
+    expect(limited(busyMetrics)).toBe(3);
+    busy.open();
+    expect((await held).code).toBe(0);
+  });
+
+  it("retries a refusal once only: the second refusal of the one provider is the call's error", async () => {
+    const metrics = createDubboMetrics({ processMetrics: false });
+    const busy = await gatedProvider("busy", 1, metrics);
+    const held = grpcJsGreeter(busy.provider.target)("held");
+    await busy.waitEntered(1);
+    const consumer = createConsumer({ retries: 0 });
+    cleanups.push(() => consumer.close());
+    const greeter = consumer.reference(GreeterService, { url: `tri://${busy.provider.target}`, timeout: 5000 });
+    await expect(greeter.greet({ name: "refused" })).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(limited(metrics)).toBe(2);
     busy.open();
     expect((await held).code).toBe(0);
   });

@@ -56,7 +56,25 @@ describe("createRetryingTransport", () => {
     const { inner, left } = scripted(["refused"]);
     const t = createRetryingTransport(inner, policy({ retries: 1 }));
     await expect(t.unary(call(1000), {}, newAttempt())).rejects.toMatchObject({ code: Code.Unavailable });
-    expect(left).toHaveLength(2);
+    expect(left).toHaveLength(3); // the first, its transparent retry (the first refusal), the one retry
+  });
+
+  it("retries the first refusal transparently, also with retries: 0, once, at once", async () => {
+    const twice = scripted(["refused", "ok"]);
+    await expect(
+      createRetryingTransport(twice.inner, policy({ retries: 0 })).unary(call(1000), {}, newAttempt()),
+    ).resolves.toBeDefined();
+    expect(twice.left).toHaveLength(2);
+    const always = scripted(["refused"]);
+    await expect(
+      createRetryingTransport(always.inner, policy({ retries: 0 })).unary(call(1000), {}, newAttempt()),
+    ).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(always.left).toHaveLength(2);
+    const reached = scripted(["unavailable", "ok"]); // reached the provider: not transparent
+    await expect(
+      createRetryingTransport(reached.inner, policy({ retries: 0 })).unary(call(1000), {}, newAttempt()),
+    ).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(reached.left).toHaveLength(1);
   });
 
   it("a failure that may have been delivered is retried only when idempotent", async () => {
@@ -82,7 +100,9 @@ describe("createRetryingTransport", () => {
     expect(e).toMatchObject({ code: Code.DeadlineExceeded });
     expect((e as ConnectError).rawMessage).toMatch(/^deadline of 150 ms exceeded after \d+ attempts?; last attempt: /);
     expect(left[0]).toBeLessThanOrEqual(150);
-    for (let i = 1; i < left.length; i++) expect(left[i]).toBeLessThan(left[i - 1] ?? 0);
+    // The transparent retry of the first refusal goes at once; every later one after a backoff wait.
+    expect(left[1]).toBeLessThanOrEqual(left[0] ?? 0);
+    for (let i = 2; i < left.length; i++) expect(left[i]).toBeLessThan(left[i - 1] ?? 0);
   });
 
   it("no deadline: every attempt has none", async () => {

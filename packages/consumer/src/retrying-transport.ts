@@ -11,6 +11,10 @@ import { type RetryPolicy, shouldRetry } from "./retry-policy.js";
  * deadline, the wait between attempts never runs past it, and when nothing is left the call fails with
  * DEADLINE_EXCEEDED. Whether an attempt may run again rests on how far it got, as its report says (see `Attempt`);
  * each retry is told the endpoints the earlier attempts went to (`Attempt.tried`), which the pick layer avoids.
+ * The first attempt the provider refused unprocessed (REFUSED_STREAM, a GOAWAY that did not take its stream, a 503
+ * from admission control) is retried once at once and not counted against `policy.retries` — gRPC's transparent
+ * retry (gRFC A6; grpc-js does it with no retry policy at all), so `retries: 0` still survives a provider that
+ * is draining or over its limit when another endpoint (or a new connection) can take the call.
  * The layers below (and the interceptors) run once per attempt.
  *
  * Streaming calls are passed through, never retried: their request messages are consumed from the caller's iterable
@@ -29,20 +33,29 @@ export function createRetryingTransport(inner: CallTransport, policy: RetryPolic
       let last: ConnectError | undefined;
       let attempt = first;
       let tried: string[] | undefined; // made at the first failure: none on the path of a call that succeeds
-      for (let n = 1; ; n++) {
-        if (timeLeftMs(call) === 0) throw deadlineExceeded(call, n - 1, last);
+      let transparentLeft = true;
+      for (let n = 1, made = 0; ; made++) {
+        if (timeLeftMs(call) === 0) throw deadlineExceeded(call, made, last);
+        let transparent = false;
         try {
           return await inner.unary(call, input, attempt);
         } catch (reason) {
           if (signal?.aborted) throw ConnectError.from(reason); // the caller cancelled: no second guessing
           const failure = classifyFailure(reason, attempt);
-          if (n > policy.retries || !shouldRetry(failure, policy.isIdempotent(call.method))) throw failure.error;
+          const retryable = shouldRetry(failure, policy.isIdempotent(call.method));
+          transparent = retryable && transparentLeft && attempt.progress === "refused";
+          if (!transparent && (n > policy.retries || !retryable)) throw failure.error;
           last = failure.error;
           const endpoint = attempt.endpoint;
           if (endpoint !== undefined && !tried?.includes(endpoint)) tried = [...(tried ?? []), endpoint];
         }
-        const wait = backoffDelay(n, policy.backoff);
-        await sleep(Math.min(wait, timeLeftMs(call) ?? wait), signal);
+        if (transparent) {
+          transparentLeft = false; // at once, and not counted against the retries
+        } else {
+          const wait = backoffDelay(n, policy.backoff);
+          await sleep(Math.min(wait, timeLeftMs(call) ?? wait), signal);
+          n++;
+        }
         attempt = newAttempt(tried);
       }
     },
