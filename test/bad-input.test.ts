@@ -16,6 +16,7 @@ import {
   tripleError,
 } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 // Malformed requests, sent byte by byte over a raw node:http2 session (and curl --http1.1 for Triple), must each get
 // a precise error status — and leave the provider, and the very session they came on, serving everything else.
@@ -54,11 +55,6 @@ function observedGreeter() {
       }
     },
   };
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 let provider: TestProvider;
@@ -348,7 +344,7 @@ describe("bad input to the provider", () => {
     const [message] = grpcMessages(r.body);
     expect(message && fromBinary(GreetResponseSchema, message).greeting).toBe("hello, sleep:300");
 
-    await until(() => clientStreamEnds.length > 0, 2000);
+    await until(() => clientStreamEnds.length > 0, "the client stream's handler to end", 2000);
     expect(clientStreamEnds).toHaveLength(1);
     expect(clientStreamEnds[0]).toMatch(/^threw: /);
   });

@@ -22,6 +22,7 @@ import { type Dnsmasq, startDnsmasq } from "./support/dnsmasq.js";
 import { freePort } from "./support/haproxy.js";
 import { type ProviderAt, startProviderAt } from "./support/provider-at.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 const FQDN = "greeter-provider.demo.svc.cluster.local";
 const PODS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
@@ -126,14 +127,6 @@ function shares(counts: Map<string, number>): Record<string, string> {
   return Object.fromEntries([...counts].sort().map(([k, v]) => [k, `${v} (${((100 * v) / total).toFixed(1)}%)`]));
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 function inRotation(consumer: Consumer, greeter: object): string[] {
   return consumer
     .endpoints(greeter)
@@ -149,7 +142,7 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
       const { consumer, greeter } = balanced({ loadBalancer: lb });
       // The spread is of the pods in rotation: wait for all three health Watches to answer first (a call made while
       // only one has answered goes to that one, which skews the shares on a loaded machine).
-      await waitFor(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
+      await until(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
       const counts = await spread(greeter, 600);
       console.log(`dns ${lb}:`, shares(counts));
       expect([...counts.keys()].sort()).toEqual(PODS.map(at));
@@ -166,19 +159,19 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
 
   it("offline via QOS: the provider leaves the rotation within 1 s (health Watch); online brings it back", async () => {
     const { consumer, greeter, changes } = balanced();
-    await waitFor(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
+    await until(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
     const load = startLoad(greeter, 8);
     await sleep(300);
     const offlineAt = Date.now();
     expect((await provider("127.0.0.2").qos("offline")).status).toBe(200);
-    await waitFor(() => !inRotation(consumer, greeter).includes(at("127.0.0.2")), "offline seen");
+    await until(() => !inRotation(consumer, greeter).includes(at("127.0.0.2")), "offline seen");
     const left = changes.find(
       (c) => c.endpoint.address === at("127.0.0.2") && !c.endpoint.inRotation && c.at >= offlineAt,
     );
     await sleep(1200);
     const onlineAt = Date.now();
     expect((await provider("127.0.0.2").qos("online")).status).toBe(200);
-    await waitFor(() => load.records.some((r) => r.by === at("127.0.0.2") && r.start > onlineAt), "back", 3000);
+    await until(() => load.records.some((r) => r.by === at("127.0.0.2") && r.start > onlineAt), "back", 3000);
     const backAt = load.records.find((r) => r.by === at("127.0.0.2") && r.start > onlineAt)?.start ?? 0;
     const records = await load.stop();
     const lateCalls = records.filter(
@@ -201,10 +194,10 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
 
   it("every pod NOT_SERVING: a call fails fast with UNAVAILABLE naming the target", async () => {
     const { consumer, greeter } = balanced();
-    await waitFor(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
+    await until(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
     try {
       await Promise.all(PODS.map((ip) => provider(ip).qos("offline")));
-      await waitFor(() => consumer.endpoints(greeter).every((e) => e.health === "not_serving"), "all NOT_SERVING");
+      await until(() => consumer.endpoints(greeter).every((e) => e.health === "not_serving"), "all NOT_SERVING");
       const started = Date.now();
       const e = await greeter.greet({ name: "x" }, { timeoutMs: 5000 }).then(
         () => undefined,
@@ -217,17 +210,17 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
     } finally {
       await Promise.all(PODS.map((ip) => provider(ip).qos("online")));
     }
-    await waitFor(() => inRotation(consumer, greeter).length === 3, "3 back in rotation");
+    await until(() => inRotation(consumer, greeter).length === 3, "3 back in rotation");
   });
 
   it("a 4th address added to DNS takes traffic after re-resolution (TTL 1 s)", async () => {
     const { consumer, greeter } = balanced();
-    await waitFor(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
+    await until(() => inRotation(consumer, greeter).length === 3, "3 in rotation");
     const load = startLoad(greeter, 8);
     await sleep(200);
     const addedAt = Date.now();
     await dns.setRecords({ [FQDN]: [...PODS, FOURTH] });
-    await waitFor(() => load.records.some((r) => r.by === at(FOURTH)), "the 4th pod answering", 5000);
+    await until(() => load.records.some((r) => r.by === at(FOURTH)), "the 4th pod answering", 5000);
     const firstAt = load.records.find((r) => r.by === at(FOURTH))?.start ?? 0;
     const records = await load.stop();
     console.log(`4th address: first call ${firstAt - addedAt} ms after the DNS change; ${records.length} calls`);
@@ -240,14 +233,14 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
 
   it("one pod SIGKILLed under load: zero failed calls, and it leaves the rotation for good", async () => {
     const { consumer, greeter, changes } = balanced();
-    await waitFor(() => inRotation(consumer, greeter).length === 4, "4 in rotation");
+    await until(() => inRotation(consumer, greeter).length === 4, "4 in rotation");
     const victim = at("127.0.0.3");
     const load = startLoad(greeter, 16);
     await sleep(500);
     const inFlightAtKill = consumer.endpoints(greeter).find((e) => e.address === victim)?.inFlight;
     const killedAt = Date.now();
     await provider("127.0.0.3").kill();
-    await waitFor(() => !inRotation(consumer, greeter).includes(victim), "the victim out of rotation");
+    await until(() => !inRotation(consumer, greeter).includes(victim), "the victim out of rotation");
     await sleep(1500);
     const records = await load.stop();
     const after = changes.filter((c) => c.endpoint.address === victim && c.at >= killedAt);
@@ -272,7 +265,7 @@ describe("client-side balancing over a headless Service name served by dnsmasq",
     // Kubernetes then drops the dead pod from the headless Service: the endpoint goes away with its connection.
     const removedAt = Date.now();
     await dns.setRecords({ [FQDN]: ["127.0.0.2", "127.0.0.4", FOURTH] });
-    await waitFor(() => changes.some((c) => c.kind === "removed" && c.endpoint.address === victim), "removal", 5000);
+    await until(() => changes.some((c) => c.kind === "removed" && c.endpoint.address === victim), "removal", 5000);
     console.log(`dead pod removed from DNS: endpoint dropped after ${Date.now() - removedAt} ms`);
     expect(
       consumer

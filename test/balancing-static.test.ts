@@ -4,7 +4,6 @@
  * a custom balancer, fail-fast when nothing is reachable — and mesh mode's single address still one connection.
  */
 import * as net from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import {
   type BalancerFactory,
@@ -20,6 +19,7 @@ import { type GrpcJsGreeter, startGrpcJsGreeter } from "./peers/grpc-js-greeter.
 import { contractGreeter } from "./support/contract-greeter.js";
 import { freePort } from "./support/haproxy.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -65,17 +65,9 @@ function expectEven(counts: Map<string, number>, tags: string[], total: number):
   }
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /** Waits until the client's `n` endpoints are all in rotation (their health Watch said SERVING). */
 function allInRotation(c: Consumer, greeter: object, n: number): Promise<void> {
-  return waitFor(() => {
+  return until(() => {
     const stats = c.endpoints(greeter);
     return stats.length === n && stats.every((e) => e.inRotation);
   }, `${n} endpoints in rotation`);
@@ -153,15 +145,15 @@ describe("health: endpoints leave and rejoin the rotation", () => {
     const before = await spread(greeter, 40, 1);
     expect(before.get("ours")).toBe(20); // grpc-js answers "hello, x": 20 each
     peer.setServingStatus("greet.v1.GreeterService", "NOT_SERVING");
-    await waitFor(() => c.endpoints(greeter).some((e) => e.health === "not_serving"), "NOT_SERVING");
+    await until(() => c.endpoints(greeter).some((e) => e.health === "not_serving"), "NOT_SERVING");
     const out = await spread(greeter, 30, 4);
     expect(Object.fromEntries(out)).toEqual({ ours: 30 });
     peer.setServingStatus("greet.v1.GreeterService", "SERVING");
-    await waitFor(() => c.endpoints(greeter).every((e) => e.inRotation), "SERVING again");
+    await until(() => c.endpoints(greeter).every((e) => e.inRotation), "SERVING again");
     expect((await spread(greeter, 40, 1)).get("ours")).toBe(20);
     expect(peer.healthWatchers("greet.v1.GreeterService")).toBe(1); // one Watch stream per endpoint
     c.close();
-    await waitFor(() => peer.healthWatchers("greet.v1.GreeterService") === 0, "the Watch to end on close()");
+    await until(() => peer.healthWatchers("greet.v1.GreeterService") === 0, "the Watch to end on close()");
   });
 
   it("a provider without a health service (UNIMPLEMENTED) counts as serving", async () => {

@@ -13,6 +13,7 @@ import { Code, ConnectError, createConsumer, type ReferenceOptions } from "@dubb
 import { GreeterService, type GreetRequest, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterEach, describe, expect, it } from "vitest";
 import { grpcFrame } from "./support/raw-http.js";
+import { settled, until } from "./support/wait.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -66,29 +67,6 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
   );
   expect(e).toBeInstanceOf(ConnectError);
   return e as ConnectError;
-}
-
-/** Polls until `check` holds (bounded: fails instead of hanging). */
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Waits until `read()` has not changed over 20 polls and returns it. */
-async function settled(read: () => number, what: string, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last = read();
-  for (let same = 0; same < 20; ) {
-    if (Date.now() > deadline) throw new Error(`${what} kept changing (last ${last})`);
-    await new Promise((r) => setTimeout(r, 10));
-    const now = read();
-    same = now === last ? same + 1 : 0;
-    last = now;
-  }
-  return last;
 }
 
 describe("consumer gRPC transport: compression", () => {

@@ -8,6 +8,7 @@ import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSch
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectH2, grpcFrame, grpcMessages, grpcStatus, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 // Flow control on the provider's gRPC engine, both ways, with peers that misbehave on purpose: a client that stops
 // reading a server stream, and one that floods a client stream faster than its handler reads. Neither may make the
@@ -63,15 +64,6 @@ const greeter = {
     return { greeting: `${s.read} messages, sum ${sum}` };
   },
 };
-
-/** Polls until `check` holds; fails (never hangs) after `timeoutMs`. */
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function count(metrics: DubboMetrics, method: string, outcome: RpcOutcome): number {
   return metrics.calls("provider", "greet.v1.GreeterService", method)?.[outcome] ?? 0;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { createProvider, type Provider } from "@dubbo-mesh/provider";
 import { createDubboMetrics, createLifecycle, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
@@ -6,13 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPython } from "./peers/python-peer.js";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { createGrpcJsHealthClient, type GrpcJsHealthClient } from "./support/grpc-js-health-client.js";
+import { until } from "./support/wait.js";
 
 const SERVICE = "greet.v1.GreeterService";
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await sleep(10);
-}
 
 describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
   let lifecycle: Lifecycle;
@@ -62,16 +57,16 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
     const watchAll = client.watch("");
     const watchService = client.watch(SERVICE);
     const py = python("watch", SERVICE, "3", "10");
-    await until(() => watchAll.statuses.length === 1 && watchService.statuses.length === 1);
+    await until(() => watchAll.statuses.length === 1 && watchService.statuses.length === 1, "the first statuses");
     // Wait until all three Watch calls (grpc-js x2, Python) are in flight on the provider.
-    await until(() => watching() === 3, 10_000);
+    await until(() => watching() === 3, "3 Watch calls in flight", 10_000);
     expect(watching()).toBe(3);
     lifecycle.setOnline(false);
-    await until(() => watchAll.statuses.length === 2);
+    await until(() => watchAll.statuses.length === 2, "status 2 of watchAll");
     lifecycle.setOnline(true);
-    await until(() => watchAll.statuses.length === 3);
+    await until(() => watchAll.statuses.length === 3, "status 3 of watchAll");
     lifecycle.setOnline(false, SERVICE);
-    await until(() => watchService.statuses.length === 4);
+    await until(() => watchService.statuses.length === 4, "status 4 of watchService");
     expect(watchAll.statuses).toEqual(["SERVING", "NOT_SERVING", "SERVING"]);
     expect(watchService.statuses).toEqual(["SERVING", "NOT_SERVING", "SERVING", "NOT_SERVING"]);
     expect(await client.check("")).toBe("SERVING");
@@ -90,9 +85,9 @@ describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
 
   it("shutdown: NOT_SERVING for '' too, then watch streams end and the port closes", async () => {
     const watch = client.watch("");
-    await until(() => watch.statuses.length === 1);
+    await until(() => watch.statuses.length === 1, "status 1 of watch");
     lifecycle.transition("stopping");
-    await until(() => watch.statuses.length === 2);
+    await until(() => watch.statuses.length === 2, "status 2 of watch");
     expect(watch.statuses).toEqual(["SERVING", "NOT_SERVING"]);
     expect(await client.check("")).toBe("NOT_SERVING");
     await provider.stop({ graceMs: 2000 });

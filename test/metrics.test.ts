@@ -5,6 +5,7 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { until } from "./support/wait.js";
 
 const silent = { info() {}, warn() {}, error() {} };
 const free = { "dubbo.protocol.port": 0, "dubbo.application.qos-port": 0, "dubbo.protocol.host": "127.0.0.1" };
@@ -144,11 +145,10 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
     const greet = { application_name: "metrics-provider", interface: "greet.v1.GreeterService", method: "Greet" };
     let text = "";
     // The call the consumer gave up on ends on the provider at its deadline (or the client's cancel): wait for it.
-    for (let i = 0; i < 100; i++) {
+    await until(async () => {
       text = (await scrape(providerQos)).text;
-      if (sample(text, "dubbo_provider_requests_processing_total", greet) === 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return sample(text, "dubbo_provider_requests_processing_total", greet) === 0;
+    }, "no Greet call in progress on the provider");
     expect(sample(text, "dubbo_provider_requests_processing_total", greet)).toBe(0);
     expect(sample(text, "dubbo_provider_requests_total", greet)).toBe(6);
     expect(sample(text, "dubbo_provider_requests_succeed_total", greet)).toBe(3);
@@ -167,15 +167,15 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
     expect(used.size).toBeGreaterThan(30);
     // GC samples appear once a collection has happened: make garbage until one has.
     let exposed = new Set<string>();
-    for (let round = 0; round < 50; round++) {
+    await until(async () => {
       const [p, c] = await Promise.all([scrape(providerQos), scrape(consumerQos)]);
       exposed = new Set([...sampleNames(p.text), ...sampleNames(c.text)]);
-      if (exposed.has("nodejs_gc_duration_seconds_sum")) break;
+      if (exposed.has("nodejs_gc_duration_seconds_sum")) return true;
       let garbage: unknown[] = [];
       for (let i = 0; i < 200_000; i++) garbage.push({ i });
       garbage = [];
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return false;
+    }, "a GC sample in the exposition");
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { grpcJsGreetStream } from "./support/grpc-js-stream.js";
 import { connectH2, grpcFrame, grpcMessage, grpcMessages, grpcStatus, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 import { type StreamCall, streamGreeting, streamingGreeter } from "./support/streaming-greeter.js";
+import { settled, until } from "./support/wait.js";
 
 // Server streaming on the provider's gRPC engine, binary and JSON (`application/grpc+json`): each test checks that
 // its calls ran on the engine (the handler got the engine's own context).
@@ -27,30 +28,6 @@ function request(name: string): Buffer {
 
 function greetings(body: Buffer): string[] {
   return grpcMessages(body).map((m) => fromBinary(GreetResponseSchema, m).greeting);
-}
-
-/** Polls until `check` holds; fails (never hangs) after `timeoutMs`. */
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Waits until `read()` stops changing (the same value over 20 polls), and returns it; fails if it keeps changing. */
-async function settled(read: () => number, what: string, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last = read();
-  let same = 0;
-  while (same < 20) {
-    if (Date.now() > deadline) throw new Error(`${what} kept changing (last ${last})`);
-    await new Promise((r) => setTimeout(r, 10));
-    const now = read();
-    same = now === last ? same + 1 : 0;
-    last = now;
-  }
-  return last;
 }
 
 /** Counts the finished GreetStream calls of one outcome (`dubbo_provider_requests_succeed_total`, ...). */

@@ -7,6 +7,7 @@ import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GreetRequest, type GreetResponse, greeterServiceDefinition } from "./peers/protos.js";
 import { parentOf, registerInMemorySdk } from "./support/otel-sdk.js";
+import { until } from "./support/wait.js";
 
 // The SDK, then grpc-js's OpenTelemetry instrumentation, then grpc-js itself loaded through require — which the
 // instrumentation patches (it hooks require; an ES import of grpc-js would not be instrumented).
@@ -64,7 +65,7 @@ describe("trace interop with grpc-js instrumented by @opentelemetry/instrumentat
       client.greet({ name: "eve" }, (e, r) => (e ? reject(e) : resolve(r))),
     );
     expect(reply.greeting).toBe("dubbo-mesh(grpc-js, eve)");
-    for (let i = 0; i < 200 && exporter.getFinishedSpans().length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => exporter.getFinishedSpans().length >= 4, "4 ended spans", 2000);
     const all = exporter.getFinishedSpans();
     const scope = (s: ReadableSpan) => s.instrumentationScope.name;
     const byUs = all.filter((s) => scope(s) === "@dubbo-mesh/runtime");

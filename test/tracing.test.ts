@@ -7,6 +7,7 @@ import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { parentOf, registerInMemorySdk } from "./support/otel-sdk.js";
+import { until } from "./support/wait.js";
 
 const { exporter } = registerInMemorySdk();
 const silent = { info() {}, warn() {}, error() {} };
@@ -14,7 +15,7 @@ const free = { "dubbo.protocol.port": 0, "dubbo.application.qos-enable": false, 
 
 /** Waits until `n` spans have ended (the last ones end as their calls' trailers go out), then returns them. */
 async function spans(n: number): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 200 && exporter.getFinishedSpans().length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => exporter.getFinishedSpans().length >= n, `${n} ended spans`, 2000);
   return exporter.getFinishedSpans();
 }
 

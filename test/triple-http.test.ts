@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { connectH2, curl, h2Request, tripleError } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 // Triple HTTP unary (`POST /<pkg.Service>/<Method>`, application/json | application/proto) against our provider, from
 // two independent clients: curl over HTTP/1.1 and node:http2 over h2c. Every case runs on both.
@@ -56,11 +57,6 @@ function observedGreeter() {
 
 function json(body: Buffer): unknown {
   return JSON.parse(body.toString("utf8"));
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 let provider: TestProvider;
@@ -148,7 +144,7 @@ describe.each([
     expect(tripleError(r.body)).toMatchObject({ status: 4, code: "deadline_exceeded" });
     // Behaviour, not performance: the answer comes from the deadline, not from the handler finishing its 2 s.
     expect(r.elapsedMs).toBeLessThan(1500);
-    await until(() => handlerEnds.length > 0, 2000);
+    await until(() => handlerEnds.length > 0, "the handler to end", 2000);
     expect(handlerEnds).toEqual([{ name: "sleep:2000", outcome: "aborted", reasonCode: 4 }]);
   });
 

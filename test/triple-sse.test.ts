@@ -7,6 +7,7 @@ import { contractGreeter } from "./support/contract-greeter.js";
 import { curlStream, sseEvents } from "./support/curl-stream.js";
 import { connectH2, grpcFrame, grpcMessages, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 // Triple server streaming over HTTP/1.1 as Server-Sent Events (Dubbo Java 3.3's Http1SseServerChannelObserver):
 // curl -N reads the events as the handler produces them; our consumer's Triple protocol calls the same methods.
@@ -74,14 +75,6 @@ beforeEach(() => {
   control.produced = 0;
   control.abortedWith = [];
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("SSE with curl -N --http1.1", () => {
   it("text/event-stream, one data: event of JSON per message, each written as it is produced", async () => {
