@@ -11,6 +11,8 @@ export interface ConnectionPoolOptions {
   idleConnectionTimeoutMs?: number;
   /** Keepalive of the HTTP/2 connections (see `SessionKeepalive`). Default `defaultKeepalive`. */
   keepalive?: KeepaliveOptions;
+  /** How long a new connection may take to be usable, in ms (see `limitConnect`). Default 3000; 0 = no bound. */
+  connectTimeoutMs?: number;
 }
 
 /** A connection of the pool and how many targets hold it. Invariant: an entry is in the pool iff `holders > 0`. */
@@ -31,11 +33,13 @@ export class ConnectionPool {
   readonly #lookup: LookupFunction | undefined;
   readonly #idleConnectionTimeoutMs: number;
   readonly #keepalive: KeepaliveOptions | undefined;
+  readonly #connectTimeoutMs: number | undefined;
 
   constructor(options: ConnectionPoolOptions = {}) {
     this.#lookup = options.lookup;
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs ?? 5 * 60_000;
     this.#keepalive = options.keepalive;
+    this.#connectTimeoutMs = options.connectTimeoutMs;
   }
 
   /**
@@ -53,6 +57,7 @@ export class ConnectionPool {
         idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs,
         ...(tls ? { tls } : {}),
         keepalive: this.#keepalive,
+        connectTimeoutMs: this.#connectTimeoutMs,
       });
       entry = { connection, holders: 0, key };
       this.#entries.set(key, entry);

@@ -14,6 +14,7 @@ import { ResolverRegistry, targetUrls } from "./balancing/resolver-registry.js";
 import type { CallTransport } from "./call.js";
 import { ClientTls, type ClientTlsOptions } from "./client-tls.js";
 import { createClientTransport } from "./client-transport.js";
+import { defaultConnectTimeoutMs } from "./connect-timeout.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
 import { createGenericClient, type GenericClient } from "./generic-client.js";
@@ -86,7 +87,9 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
   };
   checkCount("keepaliveTimeMs", options.keepaliveTimeMs);
   checkCount("keepaliveTimeoutMs", options.keepaliveTimeoutMs, 1);
+  checkCount("connectTimeoutMs", options.connectTimeoutMs);
   const pool = new ConnectionPool({
+    connectTimeoutMs: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
     lookup: options.dns ? createDnsLookup(options.dns) : undefined,
     keepalive: {
       timeMs: options.keepaliveTimeMs ?? defaultKeepalive.timeMs,

@@ -1,7 +1,8 @@
 import type * as Http from "node:http";
 import type * as Https from "node:https";
-import type { LookupFunction } from "node:net";
+import * as net from "node:net";
 import type { ClientTls } from "./client-tls.js";
+import { defaultConnectTimeoutMs, limitConnect } from "./connect-timeout.js";
 import type { KeepaliveOptions } from "./keepalive.js";
 import { ObservedSessionManager } from "./observed-session-manager.js";
 import { pinnedLookup } from "./pinned-lookup.js";
@@ -18,13 +19,18 @@ export interface EndpointConnectionOptions {
   /** Dial this IP instead of resolving `url`'s host. */
   ip?: string;
   /** How `url`'s host is resolved when there is no `ip` (see `createDnsLookup`). Default: `dns.lookup`. */
-  lookup?: LookupFunction;
+  lookup?: net.LookupFunction;
   /** Close an HTTP/2 connection with no call for this long, in ms. */
   idleConnectionTimeoutMs: number;
   /** Connect with TLS (the calls' URL becomes `https://`), verified against `url`'s host. Default cleartext. */
   tls?: ClientTls;
   /** Keepalive of the HTTP/2 connection (see `SessionKeepalive`). Default `defaultKeepalive`. */
   keepalive?: KeepaliveOptions;
+  /**
+   * How long a new connection may take to be usable (TCP, and TLS when on), in ms, before it counts as failed
+   * (`limitConnect`). Default 3000, Dubbo's; 0 = the kernel's limit (about two minutes for an unanswered SYN).
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -37,10 +43,11 @@ export interface EndpointConnectionOptions {
 export class EndpointConnection {
   readonly url: URL;
   readonly ip: string | undefined;
-  readonly #lookup: LookupFunction | undefined;
+  readonly #lookup: net.LookupFunction | undefined;
   readonly #idleConnectionTimeoutMs: number;
   readonly #tls: ClientTls | undefined;
   readonly #keepalive: KeepaliveOptions | undefined;
+  readonly #connectTimeoutMs: number;
   #h2: ObservedSessionManager | undefined;
   #agent: Http.Agent | undefined;
 
@@ -51,18 +58,15 @@ export class EndpointConnection {
     this.#lookup = options.ip !== undefined ? pinnedLookup(options.ip) : options.lookup;
     this.#idleConnectionTimeoutMs = options.idleConnectionTimeoutMs;
     this.#keepalive = options.keepalive;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? defaultConnectTimeoutMs;
   }
 
   /** The HTTP/2 session manager (no connection until the first request). */
   get http2(): ObservedSessionManager {
-    const secure = this.#tls;
-    const lookup = this.#lookup;
-    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
-    const port = Number(this.url.port || 443);
     this.#h2 ??= new ObservedSessionManager(
       this.url,
       { idleConnectionTimeoutMs: this.#idleConnectionTimeoutMs, keepalive: this.#keepalive },
-      secure ? { createConnection: () => secure.connect(host, port, ["h2"], lookup) } : lookup ? { lookup } : undefined,
+      { createConnection: () => this.#dial(["h2"]) },
     );
     return this.#h2;
   }
@@ -70,20 +74,25 @@ export class EndpointConnection {
   /** The HTTP/1.1 agent (an HTTPS one with `tls`). */
   get agent(): Http.Agent {
     if (this.#agent) return this.#agent;
-    const lookup = this.#lookup ? { lookup: this.#lookup } : {};
-    const secure = this.#tls;
-    if (!secure) {
-      this.#agent = new http.Agent({ keepAlive: true, ...lookup });
-      return this.#agent;
-    }
-    const agent = new https.Agent({ keepAlive: true, ...lookup });
-    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
-    const port = Number(this.url.port || 443);
-    // Every socket through the consumer's TLS setting (its current certificates, its server-name check).
-    (agent as unknown as { createConnection: () => unknown }).createConnection = () =>
-      secure.connect(host, port, ["http/1.1"], this.#lookup);
+    const agent = this.#tls ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // Every socket dialled as the HTTP/2 ones are: at the endpoint's IP, within the connect timeout, through the
+    // consumer's TLS setting (its current certificates, its server-name check).
+    (agent as unknown as { createConnection: () => net.Socket }).createConnection = () => this.#dial(["http/1.1"]);
     this.#agent = agent;
     return agent;
+  }
+
+  /** A new connection to the endpoint (TLS with `alpn` when on), bounded by the connect timeout. */
+  #dial(alpn: string[]): net.Socket {
+    const host = this.url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const secure = this.#tls;
+    const port = Number(this.url.port || (secure ? 443 : 80));
+    const lookup = this.#lookup;
+    const address = `${this.ip ?? host}:${port}`;
+    if (secure)
+      return limitConnect(secure.connect(host, port, alpn, lookup), this.#connectTimeoutMs, "secureConnect", address);
+    const socket = net.connect({ host, port, ...(lookup ? { lookup } : {}) });
+    return limitConnect(socket, this.#connectTimeoutMs, "connect", address);
   }
 
   /** Closes the connections once their calls have finished (HTTP/1.1: sockets close as their requests end). */

@@ -103,6 +103,16 @@ export interface ConsumerOptions {
    * that were waiting to use it go to a new connection. Raise it for providers whose event loop may stall longer.
    */
   keepaliveTimeoutMs?: number;
+  /**
+   * How long a new connection may take to be usable — TCP connected, and the TLS handshake done when TLS is on — in
+   * ms (Dubbo's `connect.timeout`, `dubbo.consumer.connect-timeout`). Default 3000, as Dubbo. Past it the connection
+   * counts as one that could not be made: the attempt fails with UNAVAILABLE and nothing sent, so it is retried for
+   * any method (on another endpoint under client-side balancing, where this one leaves rotation for a while — or, with
+   * health checking, is "unreachable" until its Watch connects). Without a bound, an address that never answers SYN
+   * (a node gone, a filter that drops) holds calls until their deadline for about two minutes of kernel retries.
+   * 0 = no bound of the consumer's own.
+   */
+  connectTimeoutMs?: number;
   /** The shortest time between two resolutions of a DNS target, in ms (a TTL of 0, failing connections). Default 1000. */
   minResolveIntervalMs?: number;
   /**

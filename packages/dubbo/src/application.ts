@@ -152,6 +152,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       loadBalancer: values.consumer.loadbalance,
       keepaliveTimeMs: values.consumer.keepaliveTime,
       keepaliveTimeoutMs: values.consumer.keepaliveTimeout,
+      connectTimeoutMs: values.consumer.connectTimeout,
       tls: clientTls(values.ssl),
       logger,
       env,

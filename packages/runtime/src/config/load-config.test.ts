@@ -72,6 +72,7 @@ const DEFAULTS: DubboConfig = {
     loadbalance: "round_robin",
     keepaliveTime: 250,
     keepaliveTimeout: 300,
+    connectTimeout: 3000,
   },
   service: { shutdown: { wait: 10000 } },
   tri: { resolveFallbackToDefault: true },
@@ -115,6 +116,7 @@ const PICK: Record<SchemaKey, (v: DubboConfig) => unknown> = {
   "dubbo.consumer.loadbalance": (v) => v.consumer.loadbalance,
   "dubbo.consumer.keepalive-time": (v) => v.consumer.keepaliveTime,
   "dubbo.consumer.keepalive-timeout": (v) => v.consumer.keepaliveTimeout,
+  "dubbo.consumer.connect-timeout": (v) => v.consumer.connectTimeout,
   "dubbo.protocol.max-message-size": (v) => v.protocol.maxMessageSize,
   "dubbo.protocol.headers-timeout": (v) => v.protocol.headersTimeout,
   "dubbo.protocol.request-timeout": (v) => v.protocol.requestTimeout,
@@ -257,6 +259,11 @@ const LAYERS: Record<SchemaKey, readonly [Layer, Layer, Layer]> = {
     ["100", 100],
     ["200", 200],
     ["400", 400],
+  ],
+  "dubbo.consumer.connect-timeout": [
+    ["0", 0],
+    ["500", 500],
+    ["5000", 5000],
   ],
   "dubbo.protocol.max-connection-age-grace": [
     ["100", 100],

@@ -129,6 +129,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       loadbalance: get("dubbo.consumer.loadbalance"),
       keepaliveTime: get("dubbo.consumer.keepalive-time"),
       keepaliveTimeout: get("dubbo.consumer.keepalive-timeout"),
+      connectTimeout: get("dubbo.consumer.connect-timeout"),
     },
     service: { shutdown: { wait: get("dubbo.service.shutdown.wait") } },
     tri: { resolveFallbackToDefault: get("dubbo.tri.resolve-fallback-to-default") },

@@ -81,6 +81,7 @@ export const SCHEMA = {
   "dubbo.consumer.loadbalance": key(enumValue(["round_robin", "least_request"]), "round_robin"),
   "dubbo.consumer.keepalive-time": key(durationValue, 250, "read-quiet time with a call waiting; 0 = no pings"),
   "dubbo.consumer.keepalive-timeout": key(positiveDurationValue, 300),
+  "dubbo.consumer.connect-timeout": key(durationValue, 3000, "Dubbo's connect.timeout; 0 = the kernel's limit"),
   "dubbo.service.shutdown.wait": key(durationValue, 10_000),
   "dubbo.tri.resolve-fallback-to-default": key(booleanValue, true),
   "dubbo.ssl.server-key-cert-chain-path": optional(textValue, "not set: the protocol port is cleartext"),

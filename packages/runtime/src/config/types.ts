@@ -113,6 +113,11 @@ export interface DubboConfig {
     readonly keepaliveTime: number;
     /** `dubbo.consumer.keepalive-timeout` in ms (gRPC's `keepalive_timeout_ms`), default 300: then it is silent. */
     readonly keepaliveTimeout: number;
+    /**
+     * `dubbo.consumer.connect-timeout` in ms (Dubbo's `connect.timeout`), default 3000: a new connection not usable by
+     * then counts as one that could not be made; 0 = the kernel's limit.
+     */
+    readonly connectTimeout: number;
   };
   readonly service: {
     readonly shutdown: {
