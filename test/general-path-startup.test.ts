@@ -4,15 +4,23 @@ import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { expect, it } from "vitest";
 import { startContractProvider } from "./support/start-provider.js";
 
+/** A REST-style Triple call (`GET /<service>/<Method>?name=…`): connect's general path serves it. */
+async function restGreet(url: string, name: string): Promise<unknown> {
+  const res = await fetch(`${url}/greet.v1.GreeterService/Greet?name=${encodeURIComponent(name)}`);
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
 // The provider opens its port before connect's general path has loaded (it loads in the background); calls for the
 // general path that arrive in that moment must wait for it, not fail.
-it("calls for the general path made right after start() are served (Triple JSON), beside gRPC streaming", async () => {
+it("calls for the general path made right after start() are served (Triple REST), beside Triple JSON and gRPC streaming", async () => {
   const provider = await startContractProvider();
   const consumer = createConsumer({ timeout: 10_000 });
   try {
     const triple = consumer.reference(GreeterService, { url: provider.url, protocol: "triple", json: true });
     const grpc = consumer.reference(GreeterService, { url: provider.url });
-    const [unary, streamed] = await Promise.all([
+    const [rest, unary, streamed] = await Promise.all([
+      restGreet(provider.url, "early"),
       triple.greet({ name: "early" }),
       (async () => {
         const out: string[] = [];
@@ -20,6 +28,7 @@ it("calls for the general path made right after start() are served (Triple JSON)
         return out;
       })(),
     ]);
+    expect(rest).toEqual({ greeting: "hello, early" });
     expect(unary.greeting).toBe("hello, early");
     expect(streamed).toEqual(["hello, early #1", "hello, early #2", "hello, early #3"]);
   } finally {
@@ -43,11 +52,13 @@ it("loads the general path in the background only once the lifecycle reaches sta
   const lifecycle = createLifecycle();
   const provider = await startContractProvider({ lifecycle, logger });
   try {
-    // A gRPC call (the engine's) does not need it.
+    // A gRPC call (the gRPC engine's) and a Triple HTTP unary call (the Triple engine's) do not need it.
     const consumer = createConsumer({ timeout: 10_000 });
     try {
       const grpc = consumer.reference(GreeterService, { url: provider.url });
       expect((await grpc.greet({ name: "fast" })).greeting).toBe("hello, fast");
+      const triple = consumer.reference(GreeterService, { url: provider.url, protocol: "triple", json: true });
+      expect((await triple.greet({ name: "fast" })).greeting).toBe("hello, fast");
     } finally {
       consumer.close();
     }
@@ -64,14 +75,11 @@ it("loads the general path in the background only once the lifecycle reaches sta
 it("a general-path request before start-up ends loads it at once and is served", async () => {
   const { events, logger } = recordingLogger();
   const provider = await startContractProvider({ lifecycle: createLifecycle(), logger });
-  const consumer = createConsumer({ timeout: 10_000 });
   try {
-    const triple = consumer.reference(GreeterService, { url: provider.url, protocol: "triple", json: true });
-    expect((await triple.greet({ name: "early" })).greeting).toBe("hello, early");
+    expect(await restGreet(provider.url, "early")).toEqual({ greeting: "hello, early" });
     expect(loaded(events)).toHaveLength(1);
     expect(loaded(events)[0]).toMatchObject({ trigger: "request" });
   } finally {
-    consumer.close();
     await provider.close();
   }
 });

@@ -17,6 +17,7 @@ export {
   attachmentsToHeaders,
   isReservedHeader,
 } from "./protocol-triple/attachments.js";
+export { compressionGzip } from "./protocol-triple/compression.js";
 export {
   contentTypeJson,
   contentTypeProto,
@@ -29,13 +30,14 @@ export {
   errorFromJsonBytes,
   errorToJsonBytes,
 } from "./protocol-triple/error-json.js";
+export { type TripleErrorReply, tripleErrorReply } from "./protocol-triple/error-reply.js";
 export {
   checkInterfaceName,
   createGenericService,
   type GenericMethod,
   genericMethod,
 } from "./protocol-triple/generic-service.js";
-export { callOver } from "./protocol-triple/handler-context.js";
+export { callOver, decodeRequest, methodName } from "./protocol-triple/handler-context.js";
 export { createHandlerFactory as createTripleHandlerFactory } from "./protocol-triple/handler-factory.js";
 export * from "./protocol-triple/headers.js";
 export {
@@ -45,7 +47,11 @@ export {
   type HttpRuleRouter,
 } from "./protocol-triple/http-rule.js";
 export { codeFromHttpStatus, codeToHttpStatus } from "./protocol-triple/http-status.js";
-export { parseTimeout as parseTripleTimeout } from "./protocol-triple/parse-timeout.js";
+export {
+  headerValue,
+  parseTimeout as parseTripleTimeout,
+  type RequestHeaders,
+} from "./protocol-triple/parse-timeout.js";
 export { bindRequest, getBinding, type HttpBinding, kHttpBinding } from "./protocol-triple/request-binding.js";
 export { contentTypeEventStream } from "./protocol-triple/sse.js";
 export { createTransport as createTripleTransport, type TripleTransportOptions } from "./protocol-triple/transport.js";

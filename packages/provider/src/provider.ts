@@ -35,6 +35,7 @@ import { type ServerTlsOptions, serverContextOptions } from "./server-tls.js";
 import { trackSessions } from "./session-tracker.js";
 import { type ConnectionFront, createTlsServer, RefusalLog } from "./tls-listener.js";
 import { tracingInterceptor } from "./tracing-interceptor.js";
+import { createTripleEngine } from "./triple/engine.js";
 
 /** Options of `createProvider`. Each has a default; Dubbo's key is named where one exists. */
 export interface ProviderOptions {
@@ -289,7 +290,20 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           if (change.to === "started" || change.to === "stopping" || change.to === "stopped") off();
         });
       }
+      // Triple HTTP unary (POST, application/json|proto), over HTTP/1.1 and HTTP/2, runs on its own engine beside
+      // the gRPC one, with the same call semantics; the general path gets what neither takes.
+      const triple = createTripleEngine({
+        table,
+        fallbackToDefault,
+        readMaxBytes,
+        interceptors: options.interceptors ?? [],
+        metrics: options.metrics,
+        tracing: options.tracing,
+        shutdownSignal: shutdown.signal,
+        logger,
+      });
       const handler = (req: NodeRequest, res: NodeResponse) => {
+        if (triple(req, res)) return;
         if (general) return general(req, res);
         loadGeneral("request").then(
           (listener) => listener(req, res),

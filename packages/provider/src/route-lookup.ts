@@ -37,7 +37,11 @@ export function createRouteLookup(routes: Routes, methods: Iterable<DescMethod>)
   };
 }
 
-function upperFirstMethodLetter(path: string): string {
+/**
+ * A method path with the method's first letter in upper case (`/…Greeter/greet` -> `/…Greeter/Greet`): Java clients
+ * write Dubbo's method name of an IDL method, and every serving path accepts it.
+ */
+export function upperFirstMethodLetter(path: string): string {
   const slash = path.lastIndexOf("/");
   const first = path.charAt(slash + 1);
   return first >= "a" && first <= "z"

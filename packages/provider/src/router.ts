@@ -7,8 +7,8 @@ import {
 } from "@connectrpc/connect/protocol";
 import { createHandlerFactory as createConnectHandlerFactory } from "@connectrpc/connect/protocol-connect";
 import { createHandlerFactory as createGrpcWebHandlerFactory } from "@connectrpc/connect/protocol-grpc-web";
-import { compressionGzip } from "@connectrpc/connect-node";
 import {
+  compressionGzip,
   createTripleHandlerFactory,
   headerContentType,
   kHttpBinding,

@@ -1,28 +1,24 @@
-import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext, type MethodImplSpec } from "@connectrpc/connect";
 import {
   type Compression,
   compressionNegotiate,
   createAsyncIterable,
-  type MethodSerializationLookup,
-  mergeNonProtocolHeaders,
   readAllBytes,
   type UniversalHandlerOptions,
   type UniversalServerRequest,
   type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
-import { contentTypeJson } from "./content-type.js";
-import { errorToJsonBytes } from "./error-json.js";
+import { tripleErrorReply } from "./error-reply.js";
 import {
   headerAcceptEncoding,
   headerContentEncoding,
   headerContentLength,
   headerContentType,
-  headerExceptionCode,
   headerProtocolVersion,
   tripleProtocolVersion,
 } from "./headers.js";
-import { codeToHttpStatus } from "./http-status.js";
+import { assertJsonUtf8 } from "./json-utf8.js";
 import { parseTimeout } from "./parse-timeout.js";
 
 /** The name this protocol reports in `HandlerContext.protocolName`. */
@@ -101,18 +97,20 @@ export async function readRequestBody(
 }
 
 /**
- * Decodes the request message, naming the method and the body's format when the body is not one: a malformed JSON
- * body is INVALID_ARGUMENT "malformed JSON request body of greet.v1.GreeterService/Greet: …" (the code is connect's:
- * INTERNAL for bytes that are not protobuf, as gRPC servers answer).
+ * Decodes the request message of a Triple POST with `parse` (the method's input codec), naming the method and the
+ * body's format when the body is not one: a JSON body that is not UTF-8 is refused first (`assertJsonUtf8`); a
+ * malformed JSON body is INVALID_ARGUMENT "malformed JSON request body of greet.v1.GreeterService/Greet: …" (the code
+ * is connect's: INTERNAL for bytes that are not protobuf, as gRPC servers answer). Every serving path decodes here.
  */
-export function parseRequest<I extends DescMessage, O extends DescMessage>(
-  serialization: MethodSerializationLookup<I, O>,
+export function decodeRequest<T>(
+  parse: (bytes: Uint8Array) => T,
   binary: boolean,
   bytes: Uint8Array,
   method: DescMethod,
-): MessageShape<I> {
+): T {
+  if (!binary) assertJsonUtf8(bytes, method.input);
   try {
-    return serialization.getI(binary).parse(bytes);
+    return parse(bytes);
   } catch (e) {
     const detail = (e instanceof ConnectError ? e.rawMessage : String(e)).replace(
       /^cannot decode message \S+ from \S+: /,
@@ -150,13 +148,9 @@ export function exceptionCodeOf(e: unknown, error: ConnectError): number {
 export function errorResponse(context: TripleHandlerContext, e: unknown): UniversalServerResponse {
   const error = toConnectError(e, context.signal);
   context.abort(error);
-  context.responseHeader.set(headerContentType, contentTypeJson);
-  context.responseHeader.set(headerExceptionCode, String(exceptionCodeOf(e, error)));
-  if (!error.isWireError) mergeNonProtocolHeaders(context.responseHeader, error.metadata);
-  const body = errorToJsonBytes(error);
+  const reply = tripleErrorReply(context.responseHeader, error, exceptionCodeOf(e, error));
   const header = new Headers(context.responseHeader);
-  header.set(headerContentLength, String(body.byteLength));
-  return { status: codeToHttpStatus(error.code), header, body: createAsyncIterable([body]) };
+  return { status: reply.status, header, body: createAsyncIterable([reply.body]) };
 }
 
 /** "greet.v1.GreeterService/Greet": how messages name a method. */

@@ -16,7 +16,7 @@ import {
 import { contentTypeJson, contentTypeProto, contentTypeRegExp } from "./content-type.js";
 import { errorToJsonBytes } from "./error-json.js";
 import { callOver, createTripleCall, errorResponse, methodName, protocolName } from "./handler-context.js";
-import { headerContentEncoding, headerContentLength, headerContentType } from "./headers.js";
+import { headerContentEncoding, headerContentLength, headerContentType, headerTrailerPrefix } from "./headers.js";
 import { codeToHttpStatus } from "./http-status.js";
 import { binaryResponse, readRequestInput, requestShape } from "./request-input.js";
 import { createServerStreamHandler } from "./server-stream-handler.js";
@@ -91,7 +91,7 @@ function createUnaryHandler(opt: UniversalHandlerOptions, spec: MethodImplSpec &
       context.responseHeader.set(headerContentEncoding, compression.response.name);
     }
     const header = new Headers(context.responseHeader);
-    for (const [key, value] of context.responseTrailer) header.append(`trailer-${key}`, value);
+    for (const [key, value] of context.responseTrailer) header.append(`${headerTrailerPrefix}${key}`, value);
     header.set(headerContentLength, String(body.byteLength));
     return { status: 200, header, body: createAsyncIterable([body]) };
   };

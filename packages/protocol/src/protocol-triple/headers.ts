@@ -42,6 +42,12 @@ export const headerAccept = "accept";
 /** Caching of a response; a server stream answers `no-cache`, as Dubbo does. */
 export const headerCacheControl = "cache-control";
 
+/**
+ * Prefix of the response headers that carry a unary call's trailers (`trailer-<name>`), as the Connect protocol's
+ * unary responses do: Triple HTTP has no trailers of its own.
+ */
+export const headerTrailerPrefix = "trailer-";
+
 /** The Triple protocol version this implementation speaks. */
 export const tripleProtocolVersion = "1.0.0";
 /** HTTP's `Retry-After` (RFC 9110 §10.2.3): seconds a refused caller should wait, sent with a 503 under overload. */

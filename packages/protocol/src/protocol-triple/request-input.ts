@@ -2,7 +2,7 @@ import type { DescMessage, DescMethod, JsonValue, MessageShape } from "@bufbuild
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Compression, MethodSerializationLookup, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { parseContentType, type TripleContentType } from "./content-type.js";
-import { methodName, parseRequest, readRequestBody } from "./handler-context.js";
+import { decodeRequest, methodName, readRequestBody } from "./handler-context.js";
 import { headerContentType } from "./headers.js";
 import { assertJsonUtf8 } from "./json-utf8.js";
 import { bindRequest, getBinding, type HttpBinding, kHttpBinding } from "./request-binding.js";
@@ -45,8 +45,8 @@ export async function readRequestInput<I extends DescMessage, O extends DescMess
 ): Promise<MessageShape<I>> {
   if (shape.kind === "triple") {
     const bytes = await readRequestBody(req, readMaxBytes, compression);
-    if (!shape.type.binary) assertJsonUtf8(bytes, method.input);
-    return parseRequest(serialization, shape.type.binary, bytes, method);
+    const input = serialization.getI(shape.type.binary);
+    return decodeRequest((b) => input.parse(b), shape.type.binary, bytes, method);
   }
   let body: JsonValue | undefined;
   if (shape.binding.body !== undefined) {

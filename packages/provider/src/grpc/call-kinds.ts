@@ -1,6 +1,7 @@
 import type { Interceptor, MethodImplSpec } from "@connectrpc/connect";
-import { invokeUnaryImplementation, transformInvokeImplementation } from "@connectrpc/connect/protocol";
+import { transformInvokeImplementation } from "@connectrpc/connect/protocol";
 import type { grpc } from "@dubbo-mesh/protocol";
+import { answerUnary, invokeUnary } from "../call/invoke-unary.js";
 import type { BoundMethod } from "../dispatch.js";
 import { InputQueue } from "./input-queue.js";
 import { RequestReader, singleMessage } from "./request-reader.js";
@@ -28,18 +29,8 @@ export function serveCall(call: ServerCall, plan: CallPlan): void {
   else serveWithInputStream(call, plan);
 }
 
-/** Unary: the request read whole, then the handler (a plain return value answered without a promise hop). */
+/** Unary: the request read whole, then the handler (see `invokeUnary`). */
 function serveUnary(call: ServerCall, plan: CallPlan): void {
-  const respond = (out: unknown) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = plan.output.serialize(out);
-    } catch (e) {
-      return call.fail(e, "codec");
-    }
-    call.respondUnary(bytes);
-  };
-  const fail = (e: unknown) => call.fail(e);
   const reader = new RequestReader(
     call.stream,
     plan.readMaxBytes,
@@ -47,26 +38,8 @@ function serveUnary(call: ServerCall, plan: CallPlan): void {
     plan.input.parse,
     singleMessage(
       "unary",
-      (input) => {
-        if (call.ended) return;
-        if (plan.interceptors.length > 0) {
-          const spec = { kind: "unary", method: call.method, impl: plan.target } as MethodImplSpec & { kind: "unary" };
-          invokeUnaryImplementation(spec, call.context.toPlain(), input as never, plan.interceptors).then(
-            respond,
-            fail,
-          );
-          return;
-        }
-        let out: unknown;
-        try {
-          out = plan.target(input, call.context);
-        } catch (e) {
-          return fail(e);
-        }
-        if (out instanceof Promise) out.then(respond, fail);
-        else respond(out);
-      },
-      fail,
+      (input) => invokeUnary(call, plan, input),
+      (e) => call.fail(e),
     ),
   );
   call.onEnd = () => reader.stop();
@@ -152,15 +125,7 @@ function serveWithInputStream(call: ServerCall, plan: CallPlan): void {
   }
   if (kind === "client_streaming") {
     Promise.resolve(result).then(
-      (out) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = plan.output.serialize(out);
-        } catch (e) {
-          return call.fail(e, "codec");
-        }
-        call.respondUnary(bytes);
-      },
+      (out) => answerUnary(call, plan, out),
       (e: unknown) => call.fail(e),
     );
     return;

@@ -3,10 +3,11 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { grpc, headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
 import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
+import { createActiveCalls } from "../call/call-end.js";
 import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.js";
 import { describeUnknownRoute } from "../unknown-route.js";
 import { type CallPlan, serveCall } from "./call-kinds.js";
-import { type ActiveCalls, ServerCall } from "./server-call.js";
+import { ServerCall } from "./server-call.js";
 
 /** What the gRPC engine needs from the provider. */
 export interface GrpcEngineOptions {
@@ -44,15 +45,7 @@ interface Route {
  * are not gRPC over HTTP/2: the engine leaves them to connect's general path.
  */
 export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
-  const active: ActiveCalls = new Set();
-  options.shutdownSignal.addEventListener(
-    "abort",
-    () => {
-      const error = new ConnectError("operation was aborted: the provider is shutting down", Code.Canceled);
-      for (const call of [...active]) call.cancel(error);
-    },
-    { once: true },
-  );
+  const active = createActiveCalls(options.shutdownSignal);
   const routes = new Map<string, Route>();
   const descs = new Map<string, DescService>();
   for (const { value } of options.table.entries()) descs.set(value.desc.typeName, value.desc);

@@ -1,28 +1,35 @@
-import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { type ContextValues, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
-import { callInfoOf, kCallInfo } from "../call-info.js";
+import { type CallInfo, kCallInfo } from "../call-info.js";
+
+/** A call's request headers as Node gives them (node:http's or node:http2's object, lower-case names). */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /** What a call context reads from the call that owns it. */
 export interface ContextSource {
   readonly method: DescMethod;
-  readonly stream: http2.ServerHttp2Stream;
-  readonly headers: http2.IncomingHttpHeaders;
+  readonly headers: RequestHeaders;
   readonly signal: AbortSignal;
+  /** `HandlerContext.protocolName`: "grpc" or "triple". */
+  readonly protocolName: string;
   timeoutMs(): number | undefined;
+  /** The request URL, e.g. `http://host:50052/greet.v1.GreeterService/Greet`. */
+  url(): string;
+  /** Where the call came in (the `callInfo` of the handler context). */
+  callInfo(): CallInfo;
 }
 
 /**
- * The HandlerContext a handler gets from the gRPC engine: a view of its `ServerCall`, which owns the signal and the
- * deadline. The costly parts — the Headers objects, the context values, the URL — are built only when a handler or
- * interceptor first reads them (most unary handlers read nothing).
+ * The HandlerContext a handler gets from a provider call (the gRPC engine's, Triple HTTP unary's): a view of its
+ * `CallEnd`, which owns the signal and the deadline. The costly parts — the Headers objects, the context values, the
+ * URL — are built only when a handler or interceptor first reads them (most unary handlers read nothing).
  */
 export class CallContext implements HandlerContext {
   readonly method: DescMethod;
   readonly service: DescService;
   readonly requestMethod = "POST";
-  readonly protocolName = "grpc";
+  readonly protocolName: string;
   readonly #call: ContextSource;
   #requestHeader: Headers | undefined;
   #responseHeader: Headers | undefined;
@@ -33,6 +40,7 @@ export class CallContext implements HandlerContext {
     this.#call = call;
     this.method = call.method;
     this.service = call.method.parent;
+    this.protocolName = call.protocolName;
   }
 
   get signal(): AbortSignal {
@@ -71,15 +79,14 @@ export class CallContext implements HandlerContext {
   get values(): ContextValues {
     if (!this.#values) {
       const values = createContextValues();
-      values.set(kCallInfo, callInfoOf(this.#call.stream.session?.socket, "2.0"));
+      values.set(kCallInfo, this.#call.callInfo());
       this.#values = values;
     }
     return this.#values;
   }
 
   get url(): string {
-    const h = this.#call.headers;
-    return `http://${h[":authority"] ?? "localhost"}${h[":path"] ?? "/"}`;
+    return this.#call.url();
   }
 
   /**

@@ -1,0 +1,50 @@
+import type { Interceptor, MethodImplSpec } from "@connectrpc/connect";
+import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
+import type { grpc } from "@dubbo-mesh/protocol";
+import type { BoundMethod } from "../dispatch.js";
+import type { CallEnd } from "./call-end.js";
+
+/** What answering a call with one message takes: the handler, the interceptors, and the response codec. */
+export interface UnaryPlan {
+  readonly target: BoundMethod;
+  readonly interceptors: Interceptor[];
+  readonly output: grpc.Codec;
+}
+
+/**
+ * Runs the handler of a call that answers one message (unary on every serving path, client streaming on gRPC's) and
+ * answers with its result: through connect's `invokeUnaryImplementation` under interceptors, else called directly (a
+ * plain return value is answered without a promise hop). A response that does not serialize fails the call as a
+ * codec failure; anything the handler throws fails it as `CallEnd.fail` says. Nothing happens once the call ended.
+ */
+export function invokeUnary(call: CallEnd, plan: UnaryPlan, input: unknown): void {
+  if (call.ended) return;
+  const respond = (out: unknown) => answerUnary(call, plan, out);
+  const fail = (e: unknown) => call.fail(e);
+  if (plan.interceptors.length > 0) {
+    const spec = { kind: "unary", method: call.method, impl: plan.target } as MethodImplSpec & { kind: "unary" };
+    invokeUnaryImplementation(spec, call.context.toPlain(), input as never, plan.interceptors).then(respond, fail);
+    return;
+  }
+  let out: unknown;
+  try {
+    out = plan.target(input, call.context);
+  } catch (e) {
+    fail(e);
+    return;
+  }
+  if (out instanceof Promise) out.then(respond, fail);
+  else respond(out);
+}
+
+/** Serializes a handler's result and answers the call with it (a codec failure if it does not serialize). */
+export function answerUnary(call: CallEnd, plan: Pick<UnaryPlan, "output">, out: unknown): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = plan.output.serialize(out);
+  } catch (e) {
+    call.fail(e, "codec");
+    return;
+  }
+  call.respondUnary(bytes);
+}

@@ -1,0 +1,169 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
+import { compressionNegotiate } from "@connectrpc/connect/protocol";
+import {
+  type ConnectError,
+  compressionGzip,
+  decodeRequest,
+  grpc,
+  headerAcceptEncoding,
+  headerContentEncoding,
+  headerContentType,
+  headerServiceGroup,
+  headerServiceVersion,
+  headerValue,
+  parseTripleContentType,
+  parseTripleTimeout,
+} from "@dubbo-mesh/protocol";
+import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
+import { createActiveCalls } from "../call/call-end.js";
+import { invokeUnary, type UnaryPlan } from "../call/invoke-unary.js";
+import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.js";
+import type { NodeRequest, NodeResponse } from "../node-types.js";
+import { upperFirstMethodLetter } from "../route-lookup.js";
+import { readRequestBody } from "./request-body.js";
+import { TripleCall } from "./triple-call.js";
+
+/** What the Triple HTTP unary engine needs from the provider (the gRPC engine's options, the same values). */
+export interface TripleEngineOptions {
+  table: ServiceTable<Registration>;
+  fallbackToDefault: boolean;
+  /** Largest request body accepted, in bytes, after decompression. */
+  readMaxBytes: number;
+  /** User interceptors (Dubbo's provider filters), outermost first. */
+  interceptors: Interceptor[];
+  /** Where every call is recorded, once, when it ends. */
+  metrics?: RpcMetrics;
+  /** Where every call gets its server span (OpenTelemetry, `rpc.system` `apache_dubbo`). */
+  tracing?: RpcTracing;
+  /** Aborted when the provider's drain is over: calls still running are cancelled. */
+  shutdownSignal: AbortSignal;
+  logger: Logger;
+}
+
+/** Takes a request if it is a Triple HTTP unary call and returns true; false leaves it to connect's general path. */
+export type TripleEngine = (req: NodeRequest, res: NodeResponse) => boolean;
+
+/** A unary method the engine serves, with its codecs (made on first use). */
+interface Route {
+  readonly method: DescMethod;
+  codecs: { json?: Codecs; proto?: Codecs };
+}
+
+interface Codecs {
+  readonly input: grpc.Codec;
+  readonly output: grpc.Codec;
+}
+
+/** The content encodings this side decompresses and may answer in. */
+const acceptCompression = [compressionGzip];
+
+/**
+ * Creates the provider's Triple HTTP unary engine: every `POST /<package.Service>/<Method>` of a unary method with
+ * `application/json` or `application/proto` (any charset), over HTTP/1.1 or HTTP/2, served straight on node:http's
+ * request and response with @bufbuild/protobuf codecs, each call one `TripleCall` — the same call end, routing
+ * (`resolveCall`), handler invocation, metrics and tracing as the gRPC engine's, only the wire differs. The deadline
+ * comes from `tri-service-timeout` (or dubbo-go's `triple-timeout-ms`); the body may be gzip (`content-encoding`),
+ * and so may the answer (`accept-encoding`); errors are the status and JSON body of `tripleErrorReply`. Everything
+ * else — server streaming as Server-Sent Events, REST-style calls (GET, `google.api.http` rules), Triple's refusal of
+ * client and bidi streams, unknown paths, other content types, gRPC-web and Connect — is left to connect's general
+ * path.
+ */
+export function createTripleEngine(options: TripleEngineOptions): TripleEngine {
+  const active = createActiveCalls(options.shutdownSignal);
+  const routes = new Map<string, Route>();
+  const descs = new Map<string, DescService>();
+  for (const { value } of options.table.entries()) descs.set(value.desc.typeName, value.desc);
+  for (const desc of descs.values()) {
+    for (const m of desc.methods) {
+      if (m.methodKind === "unary") routes.set(`/${desc.typeName}/${m.name}`, { method: m, codecs: {} });
+    }
+  }
+  const { readMaxBytes, interceptors, metrics, tracing, table, fallbackToDefault } = options;
+  return (req, res) => {
+    if (req.method !== "POST") return false;
+    const type = parseTripleContentType(req.headers[headerContentType] ?? null);
+    if (type === undefined) return false;
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const route = routes.get(path) ?? routes.get(upperFirstMethodLetter(path));
+    if (route === undefined) return false;
+    const method = route.method;
+    const headers = req.headers;
+    // Routed first, so the metrics carry the version and group of the registration that serves the call; then
+    // the checks in the order the general path makes them (routing, encoding, deadline).
+    let resolved: ResolvedCall | undefined;
+    let early: ConnectError | undefined;
+    try {
+      resolved = resolveCall(
+        table,
+        fallbackToDefault,
+        method.parent.typeName,
+        method.localName,
+        method.name,
+        headerValue(headers, headerServiceVersion) ?? "",
+        headerValue(headers, headerServiceGroup) ?? "",
+      );
+    } catch (e) {
+      early = e as ConnectError;
+    }
+    const compression = compressionNegotiate(
+      acceptCompression,
+      headerValue(headers, headerContentEncoding),
+      headerValue(headers, headerAcceptEncoding),
+      headerAcceptEncoding,
+    );
+    early ??= compression.error;
+    const timeout = parseTripleTimeout(headers, 0);
+    early ??= timeout.error;
+    const call = new TripleCall(
+      method,
+      req,
+      res,
+      type.binary,
+      compression.response,
+      early ? undefined : timeout.timeoutMs,
+      active,
+      metrics?.recordStart(method.parent.typeName, method.name, resolved?.version, resolved?.group),
+      tracing,
+    );
+    if (early || !resolved) {
+      call.finish(early);
+      return true;
+    }
+    const codecs = codecsOf(route, type.binary);
+    // Under tracing the handler runs in the call's server span.
+    const target = call.trace ? call.trace.bind(resolved.target) : resolved.target;
+    const plan: UnaryPlan = { target, interceptors, output: codecs.output };
+    const decode = (bytes: Uint8Array) => {
+      if (call.ended) return;
+      let input: unknown;
+      try {
+        input = decodeRequest(codecs.input.parse, type.binary, bytes, method);
+      } catch (e) {
+        return call.fail(e);
+      }
+      invokeUnary(call, plan, input);
+    };
+    const inflate = compression.request;
+    call.onEnd = readRequestBody(req, readMaxBytes, {
+      body: inflate
+        ? (bytes) => inflate.decompress(bytes, readMaxBytes).then(decode, (e: unknown) => call.fail(e))
+        : decode,
+      error: (e) => call.fail(e),
+    });
+    return true;
+  };
+}
+
+/** The codecs of a route in one format, made on its first call in that format. */
+function codecsOf(route: Route, binary: boolean): Codecs {
+  const kind = binary ? "proto" : "json";
+  let codecs = route.codecs[kind];
+  if (!codecs) {
+    codecs = { input: grpc.createCodec(route.method.input, kind), output: grpc.createCodec(route.method.output, kind) };
+    route.codecs[kind] = codecs;
+  }
+  return codecs;
+}
