@@ -134,7 +134,7 @@ describe.skipIf(unavailable !== undefined)("connect timeout: an address that nev
 describe("connect timeout is checked", () => {
   it("a negative or fractional connectTimeoutMs is refused naming it", () => {
     expect(() => createConsumer({ connectTimeoutMs: -1 })).toThrow(
-      "connectTimeoutMs must be a whole number >= 0, got -1",
+      "connectTimeoutMs (dubbo.consumer.connect-timeout) must be a non-negative integer number of milliseconds, got -1",
     );
     expect(() => createConsumer({ connectTimeoutMs: 1.5 })).toThrow("connectTimeoutMs");
   });

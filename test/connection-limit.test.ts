@@ -84,9 +84,11 @@ describe("dubbo.protocol.accepts = 2", () => {
 describe("dubbo.protocol.accepts is checked", () => {
   it("a bad value stops start-up naming the option and key (code) or the key and its source (configuration)", async () => {
     await expect(startContractProvider({ accepts: -1 })).rejects.toThrow(
-      "accepts (dubbo.protocol.accepts) -1: expected an integer from 0 to 2147483647",
+      "accepts (dubbo.protocol.accepts) must be an integer from 0 to 2147483647, got -1",
     );
-    await expect(startContractProvider({ accepts: 1.5 })).rejects.toThrow("accepts (dubbo.protocol.accepts) 1.5");
+    await expect(startContractProvider({ accepts: 1.5 })).rejects.toThrow(
+      "accepts (dubbo.protocol.accepts) must be an integer from 0 to 2147483647, got 1.5",
+    );
     const load = () =>
       dubbo({
         application: { name: "accepts-app" },

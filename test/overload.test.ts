@@ -378,10 +378,10 @@ describe("overload in an application: dubbo.provider.executes from config, the r
 describe("overload: limits are checked", () => {
   it("refuses a bad executes / max-concurrent-streams naming the option and key", async () => {
     await expect(startContractProvider({ executes: -1 })).rejects.toThrow(
-      "executes (dubbo.provider.executes) -1: expected an integer from 0 to 2147483647",
+      "executes (dubbo.provider.executes) must be an integer from 0 to 2147483647, got -1",
     );
     await expect(startContractProvider({ maxConcurrentStreams: 0 })).rejects.toThrow(
-      "maxConcurrentStreams (dubbo.protocol.triple.max-concurrent-streams) 0: expected an integer from 1",
+      "maxConcurrentStreams (dubbo.protocol.triple.max-concurrent-streams) must be an integer from 1 to 2147483647, got 0",
     );
   });
 });

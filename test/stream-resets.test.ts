@@ -115,7 +115,7 @@ describe("RST_STREAM rate limit", () => {
 
   it("refuses a bad value naming the option and its key", async () => {
     await expect(startContractProvider({ maxStreamResetsPerSecond: 0 })).rejects.toThrow(
-      "maxStreamResetsPerSecond (dubbo.protocol.triple.max-stream-resets-per-second) 0: expected an integer from 1",
+      "maxStreamResetsPerSecond (dubbo.protocol.triple.max-stream-resets-per-second) must be an integer from 1 to 2147483647, got 0",
     );
   });
 });

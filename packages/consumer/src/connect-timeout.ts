@@ -1,7 +1,8 @@
 import type * as net from "node:net";
+import { defaultOf } from "@dubbo-mesh/runtime";
 
-/** Connect timeout of a consumer's connections, in ms: Dubbo's default (`connect.timeout`, 3000). */
-export const defaultConnectTimeoutMs = 3000;
+/** Connect timeout of a consumer's connections, in ms: `dubbo.consumer.connect-timeout`'s default (Dubbo's 3000). */
+export const defaultConnectTimeoutMs: number = defaultOf("dubbo.consumer.connect-timeout");
 
 /**
  * Bounds how long `socket` may take to become usable — TCP connected (`"connect"`), or TLS handshake done too

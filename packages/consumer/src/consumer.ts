@@ -1,8 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
 import { checkInterfaceName, health } from "@dubbo-mesh/protocol";
-import { createJsonLogger } from "@dubbo-mesh/runtime";
-import { defaultBackoff } from "./backoff.js";
+import { createJsonLogger, errorMessage } from "@dubbo-mesh/runtime";
 import { BalancerRegistry } from "./balancing/balancer-registry.js";
 import type { Cluster } from "./balancing/cluster.js";
 import { ClusterSet } from "./balancing/cluster-set.js";
@@ -14,15 +13,18 @@ import { ResolverRegistry, targetUrls } from "./balancing/resolver-registry.js";
 import type { CallTransport } from "./call.js";
 import { ClientTls, type ClientTlsOptions } from "./client-tls.js";
 import { createClientTransport } from "./client-transport.js";
-import { defaultConnectTimeoutMs } from "./connect-timeout.js";
 import { ConnectionPool } from "./connection-pool.js";
 import { createDnsLookup } from "./dns-lookup.js";
 import { createGenericClient, type GenericClient } from "./generic-client.js";
 import { tripleHeaders } from "./headers-interceptor.js";
 import { idempotencyOf } from "./idempotency.js";
-import { defaultKeepalive } from "./keepalive.js";
 import { meteredTransport } from "./metered-transport.js";
-import { type ConsumerOptions, checkCount, type ReferenceOptions } from "./options.js";
+import {
+  type ConsumerOptions,
+  type ReferenceOptions,
+  validateConsumerOptions,
+  validateReferenceOptions,
+} from "./options.js";
 import { createProtocolTransport, type ProtocolTransportOptions } from "./protocol-transport.js";
 import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
 import { createRetryingTransport } from "./retrying-transport.js";
@@ -75,26 +77,12 @@ export interface Consumer {
  * const { greeting } = await greeter.greet({ name: "alice" }); // one of the pods of greeter-provider.default.svc...
  */
 export function createConsumer(options: ConsumerOptions = {}): Consumer {
-  checkCount("timeout", options.timeout);
-  checkCount("retries", options.retries);
-  checkCount("resolveIntervalMs", options.resolveIntervalMs, 1);
-  checkCount("minResolveIntervalMs", options.minResolveIntervalMs);
-  const backoff = { ...defaultBackoff, ...options.backoff };
-  const context = {
-    meshEnable: options.meshEnable ?? false,
-    env: options.env ?? process.env,
-    balancing: options.balancing,
-  };
-  checkCount("keepaliveTimeMs", options.keepaliveTimeMs);
-  checkCount("keepaliveTimeoutMs", options.keepaliveTimeoutMs, 1);
-  checkCount("connectTimeoutMs", options.connectTimeoutMs);
+  const valid = validateConsumerOptions(options);
+  const context = { meshEnable: valid.meshEnable, env: valid.env, balancing: valid.balancing };
   const pool = new ConnectionPool({
-    connectTimeoutMs: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
+    connectTimeoutMs: valid.connectTimeoutMs,
     lookup: options.dns ? createDnsLookup(options.dns) : undefined,
-    keepalive: {
-      timeMs: options.keepaliveTimeMs ?? defaultKeepalive.timeMs,
-      timeoutMs: options.keepaliveTimeoutMs ?? defaultKeepalive.timeoutMs,
-    },
+    keepalive: valid.keepalive,
   });
   const clusters = new ClusterSet({
     pool,
@@ -102,8 +90,8 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     resolvers: new ResolverRegistry(options.resolvers),
     resolverContext: {
       query: createAddressQuery(options.dns),
-      resolveIntervalMs: options.resolveIntervalMs ?? 30_000,
-      minResolveIntervalMs: options.minResolveIntervalMs ?? 1000,
+      resolveIntervalMs: valid.resolveIntervalMs,
+      minResolveIntervalMs: valid.minResolveIntervalMs,
     },
     outlierDetection:
       options.outlierDetection === false ? undefined : { ...defaultOutlierDetection, ...options.outlierDetection },
@@ -133,26 +121,24 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     healthName: (target: ReferenceTarget) => string | undefined,
   ): { transport: ReturnType<typeof createClientTransport>; cluster: Cluster } => {
     if (closed) throw new Error(`reference to ${typeName}: the consumer is closed`);
-    checkCount(`timeout of the reference to ${typeName}`, ref.timeout);
-    checkCount(`retries of the reference to ${typeName}`, ref.retries);
+    const refValid = validateReferenceOptions(typeName, ref, valid);
     const target = referenceTarget(typeName, ref, context);
     let cluster: Cluster;
     try {
       const tlsOptions = referenceTls(consumerTls, ref.tls, target);
       cluster = clusters.get(target, {
-        loadBalancer: ref.loadBalancer ?? options.loadBalancer ?? "round_robin",
+        loadBalancer: refValid.loadBalancer,
         healthServiceName: healthName(target),
         ...(tlsOptions ? { tls: tlsOf(tlsOptions) } : {}),
       });
     } catch (e) {
-      throw new Error(`reference to ${typeName}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`reference to ${typeName}: ${errorMessage(e)}`);
     }
-    const timeout = ref.timeout ?? options.timeout ?? 1000;
-    const defaultTimeoutMs = timeout > 0 ? timeout : undefined;
+    const defaultTimeoutMs = refValid.timeout > 0 ? refValid.timeout : undefined;
     const wire: ProtocolTransportOptions = {
-      protocol: ref.protocol ?? "grpc",
-      httpVersion: ref.httpVersion ?? "1.1",
-      readMaxBytes: ref.readMaxBytes ?? 4 * 1024 * 1024,
+      protocol: refValid.protocol,
+      httpVersion: refValid.httpVersion,
+      readMaxBytes: refValid.readMaxBytes,
       interceptors: [...(options.interceptors ?? []), ...(ref.interceptors ?? [])],
       headers: tripleHeaders({ version: ref.version, group: ref.group, application: options.application }),
     };
@@ -169,9 +155,9 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
       return transport;
     };
     const retrying = createRetryingTransport(createPickingTransport(cluster, wireOf), {
-      retries: ref.retries ?? options.retries ?? 2,
+      retries: refValid.retries,
       isIdempotent: idempotencyOf(ref.idempotent),
-      backoff,
+      backoff: valid.backoff,
     });
     const edge = createClientTransport(retrying, { defaultTimeoutMs, codec: ref.json ? "json" : "proto" });
     // Counted once per call, above the retries: `dubbo_consumer_*`.

@@ -1,5 +1,6 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { defaultOf } from "@dubbo-mesh/runtime";
 
 /**
  * Keepalive of the consumer's HTTP/2 connections (gRPC's client keepalive, A8; the gRPC names in parentheses).
@@ -15,7 +16,10 @@ export interface KeepaliveOptions {
 }
 
 /** Default keepalive: a silent connection is found within about 0.6 s of its last byte. */
-export const defaultKeepalive: KeepaliveOptions = { timeMs: 250, timeoutMs: 300 };
+export const defaultKeepalive: KeepaliveOptions = {
+  timeMs: defaultOf("dubbo.consumer.keepalive-time"),
+  timeoutMs: defaultOf("dubbo.consumer.keepalive-timeout"),
+};
 
 /**
  * gRPC servers' ping enforcement (grpc-go, grpc-java, C-core): a PING that arrives sooner than this after the

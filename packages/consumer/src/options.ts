@@ -1,6 +1,16 @@
 import type { Interceptor } from "@connectrpc/connect";
-import type { Logger, RpcMetrics, RpcTracing } from "@dubbo-mesh/runtime";
-import type { BackoffOptions } from "./backoff.js";
+import {
+  checkedOption,
+  defaultOf,
+  durationValue,
+  type Logger,
+  nonNegativeIntegerValue,
+  optionValue,
+  positiveDurationValue,
+  type RpcMetrics,
+  type RpcTracing,
+} from "@dubbo-mesh/runtime";
+import { type BackoffOptions, defaultBackoff } from "./backoff.js";
 import type { EndpointChange } from "./balancing/cluster.js";
 import type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
 import type { BalancerFactory } from "./balancing/picker.js";
@@ -8,6 +18,7 @@ import type { ResolverFactory } from "./balancing/resolver-registry.js";
 import type { ClientTlsOptions } from "./client-tls.js";
 import type { DnsOptions } from "./dns-lookup.js";
 import type { IdempotentOption } from "./idempotency.js";
+import type { KeepaliveOptions } from "./keepalive.js";
 import type { Env } from "./mesh-address.js";
 
 /** Options of `createConsumer`, shared by all its references. Dubbo's key for each is given in parentheses. */
@@ -200,9 +211,73 @@ export interface ReferenceOptions {
 /** The protocols a reference may use; both are Triple (gRPC is Triple's HTTP/2 wire). */
 export const referenceProtocols: readonly string[] = ["grpc", "triple"];
 
-/** Checks that an option is a whole number of at least `min`, naming it and its value otherwise. */
-export function checkCount(name: string, value: number | undefined, min = 0): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-    throw new Error(`${name} must be a whole number >= ${min}, got ${value}`);
-  }
+/** `ConsumerOptions` checked, with every default filled in: what `createConsumer` runs on. */
+export interface ValidConsumerOptions {
+  readonly timeout: number;
+  readonly retries: number;
+  readonly meshEnable: boolean;
+  readonly env: Env;
+  readonly balancing: "mesh" | "client";
+  readonly loadBalancer: string;
+  readonly keepalive: KeepaliveOptions;
+  readonly connectTimeoutMs: number;
+  readonly resolveIntervalMs: number;
+  readonly minResolveIntervalMs: number;
+  readonly backoff: BackoffOptions;
+}
+
+/**
+ * Checks the options of `createConsumer` and fills in the defaults — those of the Dubbo keys in the config schema, so
+ * code and config cannot disagree. A bad value throws, naming the option, its key and the value:
+ * `timeout (dubbo.consumer.timeout) must be a non-negative integer number of milliseconds, got -1`.
+ */
+export function validateConsumerOptions(options: ConsumerOptions): ValidConsumerOptions {
+  return {
+    timeout: optionValue("timeout", "dubbo.consumer.timeout", options.timeout),
+    retries: optionValue("retries", "dubbo.consumer.retries", options.retries),
+    meshEnable: optionValue("meshEnable", "dubbo.consumer.mesh-enable", options.meshEnable),
+    env: options.env ?? process.env,
+    balancing: optionValue("balancing", "dubbo.consumer.balancing", options.balancing),
+    // Not checked against the key's names: a consumer may add balancers of its own (`balancers`).
+    loadBalancer: options.loadBalancer ?? defaultOf("dubbo.consumer.loadbalance"),
+    keepalive: {
+      timeMs: optionValue("keepaliveTimeMs", "dubbo.consumer.keepalive-time", options.keepaliveTimeMs),
+      timeoutMs: optionValue("keepaliveTimeoutMs", "dubbo.consumer.keepalive-timeout", options.keepaliveTimeoutMs),
+    },
+    connectTimeoutMs: optionValue("connectTimeoutMs", "dubbo.consumer.connect-timeout", options.connectTimeoutMs),
+    resolveIntervalMs: checkedOption("resolveIntervalMs", positiveDurationValue, options.resolveIntervalMs, 30_000),
+    minResolveIntervalMs: checkedOption("minResolveIntervalMs", durationValue, options.minResolveIntervalMs, 1000),
+    backoff: { ...defaultBackoff, ...options.backoff },
+  };
+}
+
+/** The options of one reference checked, with the consumer's settings for those it does not set. */
+export interface ValidReferenceOptions {
+  readonly timeout: number;
+  readonly retries: number;
+  readonly readMaxBytes: number;
+  readonly protocol: "grpc" | "triple";
+  readonly httpVersion: "1.1" | "2";
+  readonly loadBalancer: string;
+}
+
+/**
+ * Checks the options of a reference to `typeName` and fills in what it leaves to the consumer (`timeout`, `retries`,
+ * `loadBalancer`) or to the defaults. A bad value throws, naming the option and the service:
+ * `retries of the reference to greet.v1.GreeterService must be an integer >= 0, got -1`.
+ */
+export function validateReferenceOptions(
+  typeName: string,
+  ref: ReferenceOptions,
+  consumer: ValidConsumerOptions,
+): ValidReferenceOptions {
+  const of = `of the reference to ${typeName}`;
+  return {
+    timeout: checkedOption(`timeout ${of}`, durationValue, ref.timeout, consumer.timeout),
+    retries: checkedOption(`retries ${of}`, nonNegativeIntegerValue, ref.retries, consumer.retries),
+    readMaxBytes: optionValue(`readMaxBytes ${of}`, "dubbo.protocol.max-message-size", ref.readMaxBytes),
+    protocol: ref.protocol ?? "grpc",
+    httpVersion: ref.httpVersion ?? "1.1",
+    loadBalancer: ref.loadBalancer ?? consumer.loadBalancer,
+  };
 }

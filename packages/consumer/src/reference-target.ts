@@ -1,3 +1,4 @@
+import { errorMessage } from "@dubbo-mesh/runtime";
 import { type Env, meshAddress } from "./mesh-address.js";
 import { type ReferenceOptions, referenceProtocols } from "./options.js";
 import { parseDnsTarget, parseTarget, parseTargetList } from "./target.js";
@@ -59,7 +60,7 @@ export function referenceTarget(service: string, ref: ReferenceOptions, context:
         : { kind: "single", url };
     }
   } catch (e) {
-    throw new Error(`reference to ${service}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`reference to ${service}: ${errorMessage(e)}`);
   }
   throw new Error(
     context.meshEnable

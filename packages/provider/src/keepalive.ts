@@ -1,5 +1,5 @@
 import * as http2 from "node:http2";
-import type { Logger } from "@dubbo-mesh/runtime";
+import { defaultOf, type Logger } from "@dubbo-mesh/runtime";
 import { PingStrikes } from "./ping-strikes.js";
 
 /**
@@ -34,13 +34,13 @@ export interface KeepalivePolicy {
   maxPingStrikes: number;
 }
 
-/** The defaults of `KeepalivePolicy`. */
+/** The defaults of `KeepalivePolicy`: those of its Dubbo keys. */
 export const defaultKeepalivePolicy: Readonly<KeepalivePolicy> = {
-  timeMs: 300_000,
-  timeoutMs: 20_000,
-  permitTimeMs: 300_000,
-  permitWithoutCalls: false,
-  maxPingStrikes: 2,
+  timeMs: defaultOf("dubbo.protocol.keepalive-time"),
+  timeoutMs: defaultOf("dubbo.protocol.keepalive-timeout"),
+  permitTimeMs: defaultOf("dubbo.protocol.permit-keepalive-time"),
+  permitWithoutCalls: defaultOf("dubbo.protocol.permit-keepalive-without-calls"),
+  maxPingStrikes: defaultOf("dubbo.protocol.max-ping-strikes"),
 };
 
 /** A policy plus where its events go and, for tests, the clock (ms; default `Date.now`). */

@@ -1,3 +1,4 @@
+import { checkedOption, defaultOf, optionValue, positiveDurationValue } from "@dubbo-mesh/runtime";
 import { AddressMatcher } from "./peer-address.js";
 import { type PermissionLevel, parsePermissionLevel } from "./permission-level.js";
 import { jsonLineLogger, type QosLogger } from "./qos-logger.js";
@@ -8,7 +9,7 @@ import type { QosConfigEntry, QosLifecycle, QosMetrics, QosPort, QosReference } 
 const { readFileSync } = process.getBuiltinModule("node:fs");
 
 /** The default QOS port, `dubbo.application.qos-port`. */
-export const defaultQosPort = 22222;
+export const defaultQosPort: number = defaultOf("dubbo.application.qos-port");
 
 /**
  * Options of the QOS server. Where Dubbo has a key for an option, it is named; the config loader maps those
@@ -103,11 +104,10 @@ export interface ValidatedQosOptions {
  * and the bad value.
  */
 export function validateQosOptions(options: QosOptions): ValidatedQosOptions {
-  const port = options.port ?? defaultQosPort;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`dubbo.application.qos-port: invalid port ${String(port)}`);
-  }
-  const anonymousLevel = parsePermissionLevel(options.anonymousLevel ?? "PUBLIC");
+  const port = optionValue("port", "dubbo.application.qos-port", options.port);
+  const anonymousLevel = parsePermissionLevel(
+    options.anonymousLevel ?? defaultOf("dubbo.application.qos-anonymous-access-permission-level"),
+  );
   if (anonymousLevel === undefined) {
     throw new Error(
       `dubbo.application.qos-anonymous-access-permission-level: invalid level "${String(options.anonymousLevel)}" (NONE, PUBLIC, PROTECTED or PRIVATE)`,
@@ -124,14 +124,18 @@ export function validateQosOptions(options: QosOptions): ValidatedQosOptions {
     metrics: options.metrics,
     port,
     host: options.host === "" ? undefined : options.host,
-    acceptForeignIp: options.acceptForeignIp ?? false,
+    acceptForeignIp: optionValue("acceptForeignIp", "dubbo.application.qos-accept-foreign-ip", options.acceptForeignIp),
     whitelist,
     anonymousLevel,
     anonymousAllowCommands: new Set(splitList(options.anonymousAllowCommands)),
-    idleTimeoutMs: positive("idleTimeoutMs", options.idleTimeoutMs ?? 300_000),
-    requestTimeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000),
-    maxConnections: positiveCount("maxConnections", options.maxConnections ?? 64),
-    protocolDetectMs: positive("protocolDetectMs", options.protocolDetectMs ?? 500),
+    idleTimeoutMs: optionValue("idleTimeoutMs", "dubbo.application.qos-idle-timeout", options.idleTimeoutMs),
+    requestTimeoutMs: optionValue(
+      "requestTimeoutMs",
+      "dubbo.application.qos-request-timeout",
+      options.requestTimeoutMs,
+    ),
+    maxConnections: optionValue("maxConnections", "dubbo.application.qos-max-connections", options.maxConnections),
+    protocolDetectMs: checkedOption("protocolDetectMs", positiveDurationValue, options.protocolDetectMs, 500),
     getConfig: options.getConfig,
     listPorts: options.listPorts ?? (() => []),
     listReferences: options.listReferences ?? (() => []),
@@ -143,20 +147,6 @@ export function validateQosOptions(options: QosOptions): ValidatedQosOptions {
 function splitList(value: string | readonly string[] | undefined): string[] {
   const items = typeof value === "string" ? value.split(",") : (value ?? []);
   return items.map((item) => item.trim()).filter((item) => item !== "");
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`qos ${name}: must be a positive number of milliseconds, got ${String(value)}`);
-  }
-  return value;
-}
-
-function positiveCount(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new Error(`qos ${name}: must be a positive whole number, got ${String(value)}`);
-  }
-  return value;
 }
 
 function packageVersion(): string {

@@ -16,6 +16,7 @@ import {
 } from "@connectrpc/connect";
 import { runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
 import { grpc } from "@dubbo-mesh/protocol";
+import { defaultOf } from "@dubbo-mesh/runtime";
 import { type Attempt, attemptTimeoutMs, type Call, type CallCodec, type CallTransport } from "../call.js";
 import { GrpcCall, type ReadNotifier } from "./grpc-call.js";
 import { errorFromNodeReason } from "./node-errors.js";
@@ -45,7 +46,7 @@ export interface GrpcTransportOptions {
   headers?: Readonly<Record<string, string>>;
   /** Client interceptors, run once per attempt, outermost first (connect's `Interceptor`). */
   interceptors?: Interceptor[];
-  /** Largest response message accepted (after decompression), in bytes. Default 4 MiB. */
+  /** Largest response message accepted (after decompression), in bytes. Default `dubbo.protocol.max-message-size`'s. */
   readMaxBytes?: number;
 }
 
@@ -93,7 +94,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
   const session = options.session;
   const staticHeaders = Object.entries(options.headers ?? {});
   const interceptors = options.interceptors ?? [];
-  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const readMaxBytes = options.readMaxBytes ?? defaultOf("dubbo.protocol.max-message-size");
 
   /**
    * Opens the attempt's stream and arms its ends — the deadline's timer and the caller's abort — from the start, so

@@ -42,8 +42,8 @@ export interface TripleTransportOptions {
   interceptors?: Interceptor[];
   /** Deadline for calls that set none, in ms; none by default. */
   defaultTimeoutMs?: number;
-  /** Largest response body accepted, in bytes. Default 4 MiB, as gRPC's max receive message size. */
-  readMaxBytes?: number;
+  /** Largest response body accepted, in bytes (the consumer's checked `readMaxBytes`, 4 MiB unless set). */
+  readMaxBytes: number;
 }
 
 /**
@@ -55,7 +55,7 @@ export interface TripleTransportOptions {
  */
 export function createTransport(options: TripleTransportOptions): Transport {
   const binary = options.useBinaryFormat ?? true;
-  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  const readMaxBytes = options.readMaxBytes;
   return {
     async unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,

@@ -91,6 +91,16 @@ export const nonNegativeIntegerValue: ValueParser<number> = (raw) => {
 
 const MAX_INT32 = 2_147_483_647;
 
+/** A count (calls, connections, streams) from `min` up to 2147483647, the largest that HTTP/2 SETTINGS and Node take. */
+export function countValue(min: 0 | 1): ValueParser<number> {
+  return (raw) => {
+    const value = integerValue(raw);
+    return value !== undefined && value >= min && value <= MAX_INT32
+      ? ok(value)
+      : fail(`expected an integer from ${min} to ${MAX_INT32}`);
+  };
+}
+
 /** A size in bytes: a positive integer up to 2147483647 (the largest message gRPC can frame). */
 export const bytesValue: ValueParser<number> = (raw) => {
   const value = integerValue(raw);
