@@ -4,7 +4,8 @@
  * counted) and then DURATION_MS. Calls completing inside the measured window are counted; messages are counted as
  * they are received for server streaming and bidi (the call reports each one), as the calls complete otherwise (a
  * client-streaming call counts as its MESSAGES requests). Prints one JSON result line on stdout:
- * `{"event":"result","calls":...,"callsPerSec":...,"msgsPerSec":...,"p50Ms":...,"p99Ms":...,"errors":...}`.
+ * `{"event":"result","calls":...,"callsPerSec":...,"msgsPerSec":...,"p50Ms":...,"p99Ms":...,"cpuUsPerCall":...,"errors":...}`
+ * (`cpuUsPerCall`: the client process's CPU time, user + system, in the measured window per completed call).
  *
  * Env: KIND (unary | server-stream | client-stream | bidi; default unary), CALLS (64), MESSAGES (500, per streaming
  * call), WARMUP_MS (1000), DURATION_MS (3000), NAME ("world", the unary and client-stream request name).
@@ -71,8 +72,10 @@ export async function runClientLoop(call, close = () => {}, cfg = loadConfig()) 
     await sleep(cfg.warmupMs);
     measuring = true;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await sleep(cfg.durationMs);
     measuring = false;
+    const cpu = process.cpuUsage(cpu0);
     const seconds = (performance.now() - t0) / 1000;
     stop = true;
     await Promise.all(workers);
@@ -89,6 +92,7 @@ export async function runClientLoop(call, close = () => {}, cfg = loadConfig()) 
       msgsPerSec: messages / seconds,
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
+      cpuUsPerCall: calls > 0 ? (cpu.user + cpu.system) / calls : undefined,
       maxRssKiB: process.resourceUsage().maxRSS,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

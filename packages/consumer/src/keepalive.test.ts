@@ -52,8 +52,12 @@ describe("SessionKeepalive (fake timers)", () => {
     vi.useRealTimers();
   });
   const openStream = () => {
+    // The events of a stream, as the session manager reports them to the keepalive.
     const stream = new EventEmitter();
-    keepalive.streamOpened(stream as unknown as http2.ClientHttp2Stream);
+    keepalive.streamOpened();
+    stream.on("response", () => keepalive.dataReceived());
+    stream.on("trailers", () => keepalive.dataReceived());
+    stream.once("close", () => keepalive.streamClosed());
     return stream;
   };
 

@@ -84,21 +84,21 @@ export class SessionKeepalive {
     return this.#suspect;
   }
 
-  /** Counts a stream opened on the session (a call waiting) until it closes. */
-  streamOpened(stream: http2.ClientHttp2Stream): void {
+  /** Counts a stream opened on the session (a call waiting) until `streamClosed`. */
+  streamOpened(): void {
     this.#open++;
     this.#streamSincePing = true;
-    stream.once("response", () => this.dataReceived());
-    stream.once("trailers", () => this.dataReceived());
-    stream.once("close", () => {
-      if (--this.#open > 0) return;
-      this.#stopPoll();
-      if (this.#silent && !this.session.destroyed) this.session.destroy();
-    });
     if (this.#open === 1) {
       this.#noteRead(true);
       this.#startPoll();
     }
+  }
+
+  /** A stream counted by `streamOpened` closed. */
+  streamClosed(): void {
+    if (--this.#open > 0) return;
+    this.#stopPoll();
+    if (this.#silent && !this.session.destroyed) this.session.destroy();
   }
 
   /** The server sent HEADERS or DATA: its ping strikes are reset by our next PING. */

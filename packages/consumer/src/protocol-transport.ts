@@ -125,16 +125,12 @@ function streamOn<I extends DescMessage, O extends DescMessage>(
 function observing(sm: ObservedSessionManager, attempt: Attempt) {
   return {
     authority: sm.authority,
-    async request(
+    request: (
       method: string,
       path: string,
       headers: http2.OutgoingHttpHeaders,
       options: Omit<http2.ClientSessionRequestOptions, "signal">,
-    ): Promise<http2.ClientHttp2Stream> {
-      const stream = await sm.request(method, path, headers, options);
-      sm.observe(stream, attempt);
-      return stream;
-    },
+    ): Promise<http2.ClientHttp2Stream> => sm.request(method, path, headers, options, attempt),
     notifyResponseByteRead: (stream: http2.ClientHttp2Stream) => sm.notifyResponseByteRead(stream),
   };
 }

@@ -2,6 +2,8 @@ import type * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
+import type { Attempt } from "../call.js";
+import type { GrpcSession } from "./grpc-session.js";
 import { errorFromNodeReason } from "./node-errors.js";
 
 /** Messages buffered ahead of the caller before the stream stops reading (HTTP/2 flow control then holds the peer). */
@@ -9,34 +11,40 @@ const pauseAt = 16;
 /** ... and the number below which it reads again. */
 const resumeAt = 4;
 
-/** How a call's parser is chosen once the response says its codec. */
+/** How a call's parser is chosen once the response says its codec (one function per method, not per call). */
 export type CodecOf<O extends DescMessage> = (kind: grpc.GrpcCodecKind) => grpc.Codec<O>;
 
-/** What the session layer is told about the response bytes read (connect-node's keep-alive bookkeeping). */
-export interface ReadNotifier {
-  notifyResponseByteRead(stream: http2.ClientHttp2Stream): void;
-}
+/** The call listening to a stream, kept on the stream so that one set of listener functions serves every call. */
+const callOf = Symbol("dubbo-mesh.grpcCall");
+type CallStream = http2.ClientHttp2Stream & { [callOf]: GrpcCall<DescMessage> };
 
 /**
- * The response side of one gRPC attempt on one HTTP/2 stream, for every call kind: validates the response headers
- * (`grpc.validateResponse`), reads messages with `grpc.EnvelopeReader` (the length checked against `readMaxBytes`
- * before anything is allocated), inflates gzip messages within the limit, parses them, and ends with the status of
- * the trailers (`grpc.validateTrailer`) or of a reset (`grpc.errorFromResetCode`). It ends the call at most once:
- * `fail` resets the stream with CANCEL (a deadline, the caller's abort, a bad response) unless it is closed already.
+ * One gRPC attempt on one HTTP/2 stream, for every call kind, from before its stream is open to its end. It owns
+ * the attempt's end: the deadline's timer and the caller's abort are armed from the start (`arm`), so that a
+ * connection that takes long to establish is bounded by them too, and a stream that opens after the end is reset at
+ * once (`attach`). The response side: validates the response headers (`grpc.validateResponse`), reads messages with
+ * `grpc.EnvelopeReader` (the length checked against `readMaxBytes` before anything is allocated), inflates gzip
+ * messages within the limit, parses them, and ends with the status of the trailers (`grpc.validateTrailer`) or of a
+ * reset (`grpc.errorFromResetCode`). It ends at most once: `fail` resets the stream with CANCEL (a deadline, the
+ * caller's abort, a bad response) unless it is closed already. The stream's events are reported to the session
+ * (`GrpcSession`), which writes the attempt's report from them.
  *
  * Reading follows the caller: at most `pauseAt` messages are buffered before the stream is paused, so a caller that
  * iterates slowly slows the provider down through HTTP/2 flow control instead of growing memory.
  *
- * Invariant: `#ended` is set exactly once, with `#error` set iff the call failed; nothing is read after it. Messages
- * queued before it are still handed out (replies so far, then the error — as a deadline mid-stream ends).
+ * Invariant: `#ended` is set exactly once, with `#error` set iff the call failed; nothing is read after it, and the
+ * timer and abort listener are gone. Messages queued before it are still handed out (replies so far, then the error
+ * — as a deadline mid-stream ends).
  */
 export class GrpcCall<O extends DescMessage> {
-  readonly #stream: http2.ClientHttp2Stream;
+  #stream: http2.ClientHttp2Stream | undefined;
+  /** The stream's session, read when it was opened (a closed stream has none). */
+  #session: http2.Http2Session | undefined;
   readonly #codecOf: CodecOf<O>;
   readonly #readMaxBytes: number;
-  readonly #notifier: ReadNotifier;
-  readonly #connectionLost: () => boolean;
-  readonly #reader: grpc.EnvelopeReader;
+  readonly #connection: GrpcSession;
+  readonly #attempt: Attempt;
+  #reader: grpc.EnvelopeReader | undefined;
   #codec: grpc.Codec<O> | undefined;
   #encoding: grpc.GrpcEncoding = "identity";
   /** Messages in order; a gzip message is its inflation's promise until it settles. */
@@ -48,6 +56,8 @@ export class GrpcCall<O extends DescMessage> {
   #responded = false;
   #ended = false;
   #error: ConnectError | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #signal: AbortSignal | undefined;
   /** Called once, when the response headers have arrived (or the call ended before they did). */
   onHeaders: (() => void) | undefined;
   /** The `next()` waiting for a message (the queue is empty while it is set). */
@@ -55,30 +65,82 @@ export class GrpcCall<O extends DescMessage> {
   /** Called once, when the call has ended. */
   onEnd: (() => void) | undefined;
 
+  /** The stream listeners, shared by every call: `this` is the stream (EventEmitter's contract). */
+  static readonly #listeners = {
+    response(this: CallStream, headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void {
+      this[callOf].#onResponse(headers);
+    },
+    data(this: CallStream, chunk: Buffer): void {
+      this[callOf].#onData(chunk);
+    },
+    trailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void {
+      this[callOf].#onTrailers(trailers);
+    },
+    error(this: CallStream, e: Error): void {
+      this[callOf].#onError(e);
+    },
+    close(this: CallStream): void {
+      this[callOf].#onClose();
+    },
+  };
+
   /**
-   * `connectionLost` says whether the stream's connection ended under it (not by this consumer): a stream Node closes
-   * for that is UNAVAILABLE, as PROTOCOL-HTTP2.md has a client close its calls on a connection failure, not CANCELLED.
+   * `connection` is the session the stream comes from, told the stream's events; `attempt` the attempt's report,
+   * whose `connectionLost` makes a stream Node closes for that UNAVAILABLE, as PROTOCOL-HTTP2.md has a client close
+   * its calls on a connection failure, not CANCELLED.
    */
-  constructor(
-    stream: http2.ClientHttp2Stream,
-    codecOf: CodecOf<O>,
-    readMaxBytes: number,
-    notifier: ReadNotifier,
-    connectionLost: () => boolean = () => false,
-  ) {
-    this.#connectionLost = connectionLost;
-    this.#stream = stream;
+  constructor(codecOf: CodecOf<O>, readMaxBytes: number, connection: GrpcSession, attempt: Attempt) {
     this.#codecOf = codecOf;
     this.#readMaxBytes = readMaxBytes;
-    this.#notifier = notifier;
-    this.#reader = new grpc.EnvelopeReader(readMaxBytes, (data, flags) => this.#message(data, flags));
-    stream.on("response", (headers) => this.#onResponse(headers));
-    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
-    stream.on("trailers", (trailers) => {
-      this.#trailer = trailers;
-    });
-    stream.on("error", (e: Error) => this.#onError(e));
-    stream.on("close", () => this.#onClose());
+    this.#connection = connection;
+    this.#attempt = attempt;
+  }
+
+  /**
+   * Arms the attempt's ends: the caller's `signal` (CANCELED; at once if it has aborted) and a timer of `timeoutMs`
+   * (DEADLINE_EXCEEDED). Both go when the call ends.
+   */
+  arm(signal: AbortSignal | undefined, timeoutMs: number | undefined): void {
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.fail(ConnectError.from(signal.reason, Code.Canceled));
+        return;
+      }
+      this.#signal = signal;
+      signal.addEventListener("abort", this, { once: true });
+    }
+    if (timeoutMs !== undefined) this.#timer = setTimeout(onTimeout, timeoutMs, this);
+  }
+
+  /** The caller's signal aborted (this call is its listener: `EventListenerObject`). */
+  handleEvent(): void {
+    this.fail(ConnectError.from(this.#signal?.reason, Code.Canceled));
+  }
+
+  /**
+   * Takes the attempt's stream, just opened (listeners before anything else runs). Returns false — the stream is
+   * reset — when the call has ended already (its deadline or abort came first).
+   */
+  attach(stream: http2.ClientHttp2Stream): boolean {
+    if (this.#ended) {
+      this.#connection.abandon(stream, this.#attempt);
+      return false;
+    }
+    this.#stream = stream;
+    this.#session = stream.session as http2.Http2Session;
+    (stream as CallStream)[callOf] = this as unknown as GrpcCall<DescMessage>;
+    const on = GrpcCall.#listeners;
+    stream.on("response", on.response);
+    stream.on("data", on.data);
+    stream.on("trailers", on.trailers);
+    stream.on("error", on.error);
+    stream.on("close", on.close);
+    return true;
+  }
+
+  /** No stream could be opened: the call ends with the connection's error (unless it has ended already). */
+  openFailed(reason: unknown): void {
+    if (!this.#ended) this.#end(errorFromNodeReason(reason));
   }
 
   /** True once the call has ended (successfully or not). */
@@ -143,7 +205,7 @@ export class GrpcCall<O extends DescMessage> {
     const next = this.#queue.shift() as MessageShape<O> | Promise<MessageShape<O>>;
     if (this.#paused && this.#queue.length <= resumeAt) {
       this.#paused = false;
-      this.#stream.resume();
+      this.#stream?.resume();
     }
     return next;
   }
@@ -152,10 +214,13 @@ export class GrpcCall<O extends DescMessage> {
   fail(error: ConnectError): void {
     if (this.#ended) return;
     this.#end(error);
-    if (!this.#stream.closed) this.#stream.close(grpc.http2Error.cancel);
+    const stream = this.#stream;
+    if (stream !== undefined && !stream.closed) stream.close(grpc.http2Error.cancel);
   }
 
+  /** The response headers arrived. */
   #onResponse(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void {
+    this.#connection.streamResponded(this.#stream as http2.ClientHttp2Stream);
     this.#header = headers;
     try {
       const validated = grpc.validateResponse(headers);
@@ -187,14 +252,17 @@ export class GrpcCall<O extends DescMessage> {
     onHeaders?.();
   }
 
+  /** A DATA chunk arrived. */
   #onData(chunk: Buffer): void {
     if (this.#ended) return;
-    this.#notifier.notifyResponseByteRead(this.#stream);
+    const stream = this.#stream as http2.ClientHttp2Stream;
+    this.#connection.notifyResponseByteRead(stream);
     if (this.#codec === undefined || this.#trailersOnly) {
       this.fail(new ConnectError("protocol error: response data without gRPC headers", Code.Internal));
       return;
     }
     try {
+      this.#reader ??= new grpc.EnvelopeReader(this.#readMaxBytes, (data, flags) => this.#message(data, flags));
       this.#reader.push(chunk);
     } catch (e) {
       this.fail(ConnectError.from(e));
@@ -202,7 +270,7 @@ export class GrpcCall<O extends DescMessage> {
     }
     if (!this.#paused && this.#queue.length >= pauseAt) {
       this.#paused = true;
-      this.#stream.pause();
+      stream.pause();
     }
   }
 
@@ -225,20 +293,32 @@ export class GrpcCall<O extends DescMessage> {
     else waiter.resolve({ done: false, value: message });
   }
 
+  /** The trailers arrived. */
+  #onTrailers(trailers: http2.IncomingHttpHeaders): void {
+    this.#connection.streamResponded(this.#stream as http2.ClientHttp2Stream);
+    this.#trailer = trailers;
+  }
+
+  /** The stream errored (Node emits 'error' for a non-zero RST code, then 'close'). */
   #onError(e: Error): void {
-    const rst = this.#stream.rstCode;
+    const stream = this.#stream as http2.ClientHttp2Stream;
+    this.#connection.streamFailed(stream, this.#session as http2.Http2Session, this.#attempt);
+    const rst = stream.rstCode;
     this.fail(rst !== undefined && rst !== grpc.http2Error.noError ? this.#resetError(rst) : errorFromNodeReason(e));
   }
 
   /** The error of a stream reset before its status: the peer's RST_STREAM code, or the connection's loss. */
   #resetError(rst: number): ConnectError {
-    if (!this.#connectionLost()) return grpc.errorFromResetCode(rst);
+    if (!this.#attempt.connectionLost) return grpc.errorFromResetCode(rst);
     return new ConnectError("the connection closed before the call ended", Code.Unavailable);
   }
 
+  /** The stream closed. */
   #onClose(): void {
+    const stream = this.#stream as http2.ClientHttp2Stream;
+    this.#connection.streamClosed(stream, this.#session as http2.Http2Session, this.#attempt);
     if (this.#ended) return;
-    const rst = this.#stream.rstCode ?? grpc.http2Error.noError;
+    const rst = stream.rstCode ?? grpc.http2Error.noError;
     const statusSeen = this.#trailersOnly || this.#trailer?.[grpc.headerStatus] !== undefined;
     if (rst !== grpc.http2Error.noError && !statusSeen) {
       this.#end(this.#resetError(rst));
@@ -249,7 +329,7 @@ export class GrpcCall<O extends DescMessage> {
       return;
     }
     try {
-      this.#reader.end();
+      this.#reader?.end();
     } catch (e) {
       this.#end(ConnectError.from(e));
       return;
@@ -261,6 +341,8 @@ export class GrpcCall<O extends DescMessage> {
   #end(error: ConnectError | undefined): void {
     this.#ended = true;
     this.#error = error;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#signal?.removeEventListener("abort", this);
     this.#headersArrived();
     const waiter = this.#waiter;
     this.#waiter = undefined;
@@ -270,6 +352,10 @@ export class GrpcCall<O extends DescMessage> {
     }
     this.onEnd?.();
   }
+}
+
+function onTimeout(call: GrpcCall<DescMessage>): void {
+  call.fail(new ConnectError("the operation timed out", Code.DeadlineExceeded));
 }
 
 /** A pending `next()`. */

@@ -5,6 +5,7 @@ import type {
   DescMethodStreaming,
   DescMethodUnary,
   MessageInitShape,
+  MessageShape,
 } from "@bufbuild/protobuf";
 import {
   Code,
@@ -18,26 +19,11 @@ import { runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
 import { grpc } from "@dubbo-mesh/protocol";
 import { defaultOf } from "@dubbo-mesh/runtime";
 import { type Attempt, attemptTimeoutMs, type Call, type CallCodec, type CallTransport } from "../call.js";
-import { GrpcCall, type ReadNotifier } from "./grpc-call.js";
-import { errorFromNodeReason } from "./node-errors.js";
+import { type CodecOf, GrpcCall } from "./grpc-call.js";
+import type { GrpcSession } from "./grpc-session.js";
 import { requestHeaders, toNodeHeaders } from "./request-headers.js";
 import { sendMessages } from "./send-messages.js";
 import { LazyUnaryResponse } from "./unary-response.js";
-
-/** The endpoint's HTTP/2 session as the gRPC transport uses it (the consumer's `ObservedSessionManager`). */
-export interface GrpcSession extends ReadNotifier {
-  /** `http://host:port`: the origin calls go to. */
-  readonly authority: string;
-  /** Opens a stream (connecting first if needed). */
-  request(
-    method: string,
-    path: string,
-    headers: http2.OutgoingHttpHeaders,
-    options: Omit<http2.ClientSessionRequestOptions, "signal">,
-  ): Promise<http2.ClientHttp2Stream>;
-  /** Records in `attempt` how far the stream gets (see `ObservedSessionManager.observe`). */
-  observe(stream: http2.ClientHttp2Stream, attempt: Attempt): void;
-}
 
 /** Options of `createGrpcTransport`. */
 export interface GrpcTransportOptions {
@@ -55,6 +41,8 @@ interface MethodWire {
   path: string;
   input: Partial<Record<CallCodec, grpc.Codec>>;
   output: Partial<Record<CallCodec, grpc.Codec>>;
+  /** The response codec by the response's content type (made lazily). */
+  outputOf: CodecOf<DescMessage>;
 }
 
 const wires = new WeakMap<DescMethod, MethodWire>();
@@ -62,7 +50,12 @@ const wires = new WeakMap<DescMethod, MethodWire>();
 function wireOf(method: DescMethod): MethodWire {
   let wire = wires.get(method);
   if (!wire) {
-    wire = { path: `/${method.parent.typeName}/${method.name}`, input: {}, output: {} };
+    const output: MethodWire["output"] = {};
+    const outputOf = (kind: CallCodec) => {
+      output[kind] ??= grpc.createCodec(method.output, kind);
+      return output[kind];
+    };
+    wire = { path: `/${method.parent.typeName}/${method.name}`, input: {}, output, outputOf };
     wires.set(method, wire);
   }
   return wire;
@@ -72,12 +65,6 @@ function inputCodec(method: DescMethod, kind: CallCodec): grpc.Codec {
   const wire = wireOf(method);
   wire.input[kind] ??= grpc.createCodec(method.input, kind);
   return wire.input[kind];
-}
-
-function outputCodec<O extends DescMessage>(method: { output: O } & DescMethod, kind: CallCodec): grpc.Codec<O> {
-  const wire = wireOf(method);
-  wire.output[kind] ??= grpc.createCodec(method.output, kind);
-  return wire.output[kind] as grpc.Codec<O>;
 }
 
 /**
@@ -97,69 +84,41 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
   const readMaxBytes = options.readMaxBytes ?? defaultOf("dubbo.protocol.max-message-size");
 
   /**
-   * Opens the attempt's stream and arms its ends — the deadline's timer and the caller's abort — from the start, so
-   * that a connection that takes long to establish is bounded by the deadline too. Rejects (the attempt
-   * "not-started") when no stream was opened: the connection failed, or the deadline or the abort came first (a
-   * stream that opens after that is reset at once).
+   * Starts an attempt: its call object, armed with the deadline and the caller's abort from the start, then the
+   * stream (at once when the connection is up) with `send` run on it. Returns the call, which may have ended already.
    */
-  function open<O extends DescMessage>(
+  function start<O extends DescMessage>(
     method: DescMethod & { output: O },
     headers: http2.OutgoingHttpHeaders,
     signal: AbortSignal | undefined,
     timeoutMs: number | undefined,
     attempt: Attempt,
-    onEnd: (call: GrpcCall<O>) => void,
-  ): Promise<{ stream: http2.ClientHttp2Stream; call: GrpcCall<O> }> {
-    if (signal?.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
-    return new Promise((resolve, reject) => {
-      /** The call once its stream is open; until then an end rejects the opening. */
-      let call: GrpcCall<O> | undefined;
-      let early: ConnectError | undefined;
-      const end = (error: ConnectError) => {
-        if (call) {
-          call.fail(error);
-        } else if (early === undefined) {
-          early = error;
-          disarm();
-          reject(error);
-        }
-      };
-      const onTimeout = () => end(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-      const timer = timeoutMs === undefined ? undefined : setTimeout(onTimeout, timeoutMs);
-      const onAbort = () => end(ConnectError.from(signal?.reason, Code.Canceled));
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const disarm = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      session.request("POST", wireOf(method).path, headers, {}).then(
+    call: GrpcCall<O>,
+    send: (stream: http2.ClientHttp2Stream) => void,
+  ): void {
+    call.arm(signal, timeoutMs);
+    if (call.ended) return;
+    let opened: http2.ClientHttp2Stream | Promise<http2.ClientHttp2Stream>;
+    try {
+      opened = session.open(wireOf(method).path, headers, attempt);
+    } catch (e) {
+      call.openFailed(e);
+      return;
+    }
+    if (opened instanceof Promise) {
+      opened.then(
         (stream) => {
-          if (early !== undefined) {
-            stream.close(grpc.http2Error.cancel);
-            return;
-          }
-          session.observe(stream, attempt);
-          const opened = new GrpcCall<O>(
-            stream,
-            (kind) => outputCodec(method, kind),
-            readMaxBytes,
-            session,
-            () => attempt.connectionLost,
-          );
-          opened.onEnd = () => {
-            disarm();
-            onEnd(opened);
-          };
-          call = opened;
-          resolve({ stream, call: opened });
+          if (call.attach(stream)) send(stream);
         },
-        (e: unknown) => {
-          if (early !== undefined) return;
-          disarm();
-          reject(errorFromNodeReason(e));
-        },
+        (e: unknown) => call.openFailed(e),
       );
-    });
+    } else if (call.attach(opened)) {
+      send(opened);
+    }
+  }
+
+  function newCall<O extends DescMessage>(method: DescMethod & { output: O }, attempt: Attempt): GrpcCall<O> {
+    return new GrpcCall<O>(wireOf(method).outputOf as CodecOf<O>, readMaxBytes, session, attempt);
   }
 
   function unaryOnce<I extends DescMessage, O extends DescMessage>(
@@ -178,19 +137,9 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
       return Promise.reject(ConnectError.from(e));
     }
     return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
-      const settle = (call: GrpcCall<O>) => {
-        if (call.error) return reject(call.error);
-        const cardinality = grpc.validateUnaryMessageCount(call.queued);
-        if (cardinality) return reject(cardinality);
-        const message = call.take();
-        const respond = (m: unknown) =>
-          resolve(new LazyUnaryResponse(method, m as never, call.header, call.trailer) as UnaryResponse<I, O>);
-        if (message instanceof Promise) message.then(respond, reject);
-        else respond(message);
-      };
-      open(method, headers, signal, timeoutMs, attempt, settle).then(({ stream }) => {
-        stream.end(body);
-      }, reject);
+      const call = newCall(method, attempt);
+      call.onEnd = () => settleUnary(call, method, resolve, reject);
+      start(method, headers, signal, timeoutMs, attempt, call, (stream) => stream.end(body));
     });
   }
 
@@ -204,29 +153,29 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
     attempt: Attempt,
   ): Promise<StreamResponse<I, O>> {
     const trailer = new Headers();
-    const fillTrailer = (call: GrpcCall<O>) => {
-      if (!call.error) for (const [k, v] of grpc.headersFromNode(call.trailer)) trailer.append(k, v);
-    };
-    return open(method, headers, signal, timeoutMs, attempt, fillTrailer).then(
-      ({ stream, call }) =>
-        new Promise<StreamResponse<I, O>>((resolve, reject) => {
-          void sendMessages(stream, call, inputCodec(method, codec), input);
-          call.onHeaders = () => {
-            if (!call.responded) {
-              reject(call.error ?? new ConnectError("protocol error: no response headers", Code.Internal));
-              return;
-            }
-            resolve({
-              stream: true,
-              service: method.parent,
-              method,
-              header: grpc.headersFromNode(call.header),
-              trailer,
-              message: responseMessages(call),
-            });
-          };
-        }),
-    );
+    return new Promise<StreamResponse<I, O>>((resolve, reject) => {
+      const call = newCall(method, attempt);
+      call.onEnd = () => {
+        if (!call.error) for (const [k, v] of grpc.headersFromNode(call.trailer)) trailer.append(k, v);
+      };
+      call.onHeaders = () => {
+        if (!call.responded) {
+          reject(call.error ?? new ConnectError("protocol error: no response headers", Code.Internal));
+          return;
+        }
+        resolve({
+          stream: true,
+          service: method.parent,
+          method,
+          header: grpc.headersFromNode(call.header),
+          trailer,
+          message: responseMessages(call),
+        });
+      };
+      start(method, headers, signal, timeoutMs, attempt, call, (stream) => {
+        void sendMessages(stream, call, inputCodec(method, codec), input);
+      });
+    });
   }
 
   /** The fields of the request interceptors see that unary and streaming calls share. */
@@ -284,6 +233,30 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
       });
     },
   };
+}
+
+/** Settles a unary attempt that has ended: its one message as the response, or its error. */
+function settleUnary<I extends DescMessage, O extends DescMessage>(
+  call: GrpcCall<O>,
+  method: DescMethodUnary<I, O>,
+  resolve: (response: UnaryResponse<I, O>) => void,
+  reject: (error: unknown) => void,
+): void {
+  if (call.error) {
+    reject(call.error);
+    return;
+  }
+  const cardinality = grpc.validateUnaryMessageCount(call.queued);
+  if (cardinality) {
+    reject(cardinality);
+    return;
+  }
+  const message = call.take();
+  if (message instanceof Promise) {
+    message.then((m) => resolve(new LazyUnaryResponse(method, m, call.header, call.trailer)), reject);
+  } else {
+    resolve(new LazyUnaryResponse(method, message as MessageShape<O>, call.header, call.trailer));
+  }
 }
 
 /**
