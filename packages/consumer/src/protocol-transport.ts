@@ -1,7 +1,7 @@
 import type * as http2 from "node:http2";
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import type { Interceptor, StreamResponse, Transport, UnaryResponse } from "@connectrpc/connect";
-import { createNodeHttpClient } from "@connectrpc/connect-node";
+import type * as ConnectNode from "@connectrpc/connect-node";
 import { createTripleTransport } from "@dubbo-mesh/protocol";
 import { type Attempt, attemptTimeoutMs, type Call, type CallTransport } from "./call.js";
 import { isConnectFailure, isOverloadRefusal } from "./classify-failure.js";
@@ -45,22 +45,35 @@ export function createProtocolTransport(
   const interceptors = [...options.interceptors, staticHeadersInterceptor(headers)];
   const sm = connection.http2;
   // The HTTP/2 client is made per attempt, so that the stream it opens is observed into that attempt's report.
-  const perAttempt = (attempt: Attempt, binary: boolean): Transport =>
-    createTripleTransport({
+  const perAttempt = async (attempt: Attempt, binary: boolean): Promise<Transport> => {
+    const { createNodeHttpClient } = await connectNode();
+    return createTripleTransport({
       baseUrl: connection.url.href,
       httpClient: createNodeHttpClient({ httpVersion: "2", sessionProvider: () => observing(sm, attempt) }),
       useBinaryFormat: binary,
       interceptors,
       readMaxBytes,
     });
+  };
   return {
-    unary(call, input, attempt) {
-      return unaryOn(perAttempt(attempt, call.codec === "proto"), call, input);
+    async unary(call, input, attempt) {
+      return unaryOn(await perAttempt(attempt, call.codec === "proto"), call, input);
     },
-    stream(call, input, attempt) {
-      return streamOn(perAttempt(attempt, call.codec === "proto"), call, input);
+    async stream(call, input, attempt) {
+      return streamOn(await perAttempt(attempt, call.codec === "proto"), call, input);
     },
   };
+}
+
+let loading: Promise<typeof ConnectNode> | undefined;
+
+/**
+ * connect-node, loaded when a reference first makes a Triple call: a consumer that speaks only gRPC never loads it
+ * (with node:http, node:https and what they pull in, ~10 MiB of resident memory).
+ */
+function connectNode(): Promise<typeof ConnectNode> {
+  loading ??= import("@connectrpc/connect-node");
+  return loading;
 }
 
 /**
@@ -68,19 +81,25 @@ export function createProtocolTransport(
  * unless it failed to connect (then nothing was sent) or the provider refused it for overload (503 + Retry-After).
  */
 function tripleHttp1(connection: EndpointConnection, options: ProtocolTransportOptions): CallTransport {
-  const httpClient = createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: connection.agent } });
-  const make = (binary: boolean) =>
-    createTripleTransport({
-      baseUrl: connection.url.href,
-      httpClient,
-      useBinaryFormat: binary,
-      interceptors: [...options.interceptors, staticHeadersInterceptor(options.headers)],
-      readMaxBytes: options.readMaxBytes,
+  let transports: Promise<{ proto: Transport; json: Transport }> | undefined;
+  const load = () => {
+    transports ??= connectNode().then(({ createNodeHttpClient }) => {
+      const httpClient = createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent: connection.agent } });
+      const make = (binary: boolean) =>
+        createTripleTransport({
+          baseUrl: connection.url.href,
+          httpClient,
+          useBinaryFormat: binary,
+          interceptors: [...options.interceptors, staticHeadersInterceptor(options.headers)],
+          readMaxBytes: options.readMaxBytes,
+        });
+      return { proto: make(true), json: make(false) };
     });
-  const proto = make(true);
-  const json = make(false);
+    return transports;
+  };
   return {
     async unary(call, input, attempt) {
+      const { proto, json } = await load();
       attempt.progress = "processed";
       try {
         return await unaryOn(call.codec === "proto" ? proto : json, call, input);
@@ -90,7 +109,8 @@ function tripleHttp1(connection: EndpointConnection, options: ProtocolTransportO
         throw e;
       }
     },
-    stream(call, input) {
+    async stream(call, input) {
+      const { proto, json } = await load();
       return streamOn(call.codec === "proto" ? proto : json, call, input);
     },
   };
