@@ -16,6 +16,7 @@ import {
   createJsonLogger,
   createLifecycle,
   createRpcTracing,
+  type DubboConfig,
   type DubboReferenceOptions,
   errorMessage,
   type Lifecycle,
@@ -25,6 +26,7 @@ import {
   type ProbeCheckFn,
   type ProbeCheckOptions,
   type ProbeKind,
+  type RpcTracing,
   referenceMetadataOf,
   serviceMetadataOf,
 } from "@dubbo-mesh/runtime";
@@ -110,28 +112,16 @@ export interface DubboApplication {
  * await dubbo({ application: { name: "greeter-provider" } }).provide(GreeterImpl).start();
  */
 export function dubbo(options: DubboOptions = {}): DubboApplication {
-  const env = { ...(options.env ?? process.env) };
-  if (env.DUBBO_CONFIG_FILE === undefined && options.configFile !== undefined) {
-    env.DUBBO_CONFIG_FILE = options.configFile instanceof URL ? options.configFile.pathname : options.configFile;
-  }
-  const code: ConfigInput = options.application?.name
-    ? { ...(options.config ?? {}), "dubbo.application.name": options.application.name }
-    : { ...(options.config ?? {}) };
-  const config = loadConfig({ code, env, cwd: options.cwd });
+  const env = applicationEnv(options);
+  const config = loadConfig({ code: codeConfig(options), env, cwd: options.cwd });
   const values = config.values;
   const logger = options.logger ?? createJsonLogger();
   for (const warning of config.warnings) logger.warn({ event: "config-warning", message: warning });
   const lifecycle = createLifecycle();
-  // dubbo.metrics.enabled=false: no recorder at all on the call paths, and an empty QOS `metrics`.
-  const metrics = values.metrics.enabled
-    ? createDubboMetrics({ application: { name: values.application.name, version: values.application.version } })
-    : undefined;
-  // dubbo.tracing.enabled=false: no span on any call path. On, it records only once the application registers an
-  // OpenTelemetry SDK (tracer provider, context manager, propagator); until then every call gets a no-op span.
-  const tracing = values.tracing.enabled ? createRpcTracing() : undefined;
-  const registrations: { desc: DescService; impl: object; version?: string; group?: string }[] = [];
+  const { metrics, tracing } = observability(values);
+  const registrations: Registration[] = [];
   // References with lazy: false, connected (and checked) while the application starts.
-  const eager: { service: string; check: () => Promise<unknown> }[] = [];
+  const eager: ConnectionCheck[] = [];
   const referenced: { service: string; address?: string }[] = [];
   let consumer: Consumer | undefined;
   let provider: Provider | undefined;
@@ -140,50 +130,17 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
 
   const getConsumer = () => {
     // The consumer package loads on the first reference, not at import (see consumer-module.ts).
-    const { createConsumer } = loadConsumerModule();
-    consumer ??= createConsumer({
-      application: values.application.name,
-      timeout: values.consumer.timeout,
-      retries: values.consumer.retries,
-      meshEnable: values.consumer.meshEnable,
-      metrics: metrics?.consumer,
-      tracing,
-      balancing: values.consumer.balancing,
-      loadBalancer: values.consumer.loadbalance,
-      keepaliveTimeMs: values.consumer.keepaliveTime,
-      keepaliveTimeoutMs: values.consumer.keepaliveTimeout,
-      connectTimeoutMs: values.consumer.connectTimeout,
-      tls: clientTls(values.ssl),
-      logger,
-      env,
-    });
+    consumer ??= loadConsumerModule().createConsumer(consumerOptions(values, { env, logger, metrics, tracing }));
     return consumer;
   };
 
-  const connectNow = (ref: { service: string; check: () => Promise<unknown> }) =>
-    ref.check().then(
-      () => logger.info({ event: "reference-connected", service: ref.service }),
-      // In a mesh the provider may start after us: a reference that cannot connect yet is not fatal.
-      (e: unknown) =>
-        logger.warn({
-          event: "reference-not-connected",
-          service: ref.service,
-          error: errorMessage(e),
-        }),
-    );
+  const connectNow = (ref: ConnectionCheck) => connectReference(ref, logger);
 
   const app: DubboApplication = {
     config,
     lifecycle,
     provide(target) {
-      const cls = typeof target === "function" ? target : target.constructor;
-      const impl = typeof target === "function" ? new (target as new () => object)() : target;
-      const metadata = serviceMetadataOf(cls);
-      if (metadata.length === 0) {
-        throw new Error(
-          `${cls.name || "this class"} has no @DubboService or @DubboGenericService decorator; use app.service(desc, impl)`,
-        );
-      }
+      const { impl, metadata } = decoratedServices(target);
       for (const m of metadata) {
         if ("interfaceName" in m) app.genericService(m.interfaceName, impl, m.options);
         else app.service(m.desc, impl, m.options);
@@ -219,14 +176,7 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       } as ReferenceOptions);
       referenced.push({ service: desc.typeName, address: rest.url ?? rest.providedBy });
       if (lazy === false) {
-        // A health Check over the reference's own address and options opens its connection now.
-        const probe = getConsumer().reference(health.Health, {
-          ...(rest as ReferenceOptions),
-          protocol: "grpc",
-          retries: 0,
-          timeout: Math.min(values.consumer.timeout, 3000),
-        });
-        const ref = { service: desc.typeName, check: () => probe.check({ service: desc.typeName }) };
+        const ref = connectionCheck(getConsumer(), desc.typeName, rest as ReferenceOptions, values.consumer.timeout);
         if (lifecycle.state === "starting") eager.push(ref);
         else void connectNow(ref);
       }
@@ -247,34 +197,10 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       const started = Date.now();
       try {
         if (registrations.length > 0) {
-          provider = createProvider({
-            port: values.protocol.port,
-            host: values.protocol.host,
-            readMaxBytes: values.protocol.maxMessageSize,
-            maxConnectionAge: values.protocol.maxConnectionAge,
-            maxConnectionAgeGrace: values.protocol.maxConnectionAgeGrace,
-            headersTimeout: values.protocol.headersTimeout,
-            requestTimeout: values.protocol.requestTimeout,
-            keepalive: {
-              timeMs: values.protocol.keepaliveTime,
-              timeoutMs: values.protocol.keepaliveTimeout,
-              permitTimeMs: values.protocol.permitKeepaliveTime,
-              permitWithoutCalls: values.protocol.permitKeepaliveWithoutCalls,
-              maxPingStrikes: values.protocol.maxPingStrikes,
-            },
-            executes: values.provider.executes,
-            maxConcurrentStreams: values.protocol.triple.maxConcurrentStreams,
-            maxStreamResetsPerSecond: values.protocol.triple.maxStreamResetsPerSecond,
-            accepts: values.protocol.accepts,
-            fallbackToDefault: values.tri.resolveFallbackToDefault,
-            tls: serverTls(values.ssl),
-            lifecycle,
-            metrics: metrics?.provider,
-            tracing,
-            logger,
-          });
-          for (const r of registrations) provider.service(r.desc, r.impl, { version: r.version, group: r.group });
-          await provider.start();
+          provider = await startProvider(
+            providerOptions(values, { lifecycle, logger, metrics, tracing }),
+            registrations,
+          );
         }
         qos = createQosFromConfig(config, lifecycle, metrics, logger, {
           protocolPort: () => provider?.port,
@@ -298,21 +224,174 @@ export function dubbo(options: DubboOptions = {}): DubboApplication {
       }
     },
     stop() {
-      stopping ??= (async () => {
-        if (lifecycle.state === "starting" || lifecycle.state === "started") lifecycle.transition("stopping");
-        const delay = values.application.shutdownDelay;
-        logger.info({ event: "shutdown-begin", shutdownDelayMs: delay, shutdownWaitMs: values.service.shutdown.wait });
-        if (delay > 0 && provider) await new Promise((r) => setTimeout(r, delay));
-        await provider?.stop({ graceMs: values.service.shutdown.wait });
-        consumer?.close();
-        await qos?.stop();
-        if (lifecycle.state === "stopping") lifecycle.transition("stopped");
-        logger.info({ event: "shutdown-complete" });
-      })();
+      // What start-up made is read as each step runs: a stop during start-up sees what is there by then.
+      stopping ??= shutdown({ lifecycle, logger, values }, () => ({ provider, consumer, qos }));
       return stopping;
     },
   };
   return app;
+}
+
+/** A registration made before start: a service, its implementation, its version and group. */
+interface Registration {
+  desc: DescService;
+  impl: object;
+  version?: string;
+  group?: string;
+}
+
+/** What the provider and the consumer of an application share: lifecycle, logger, metrics, tracing. */
+interface Shared {
+  logger: Logger;
+  metrics: ReturnType<typeof createDubboMetrics> | undefined;
+  tracing: RpcTracing | undefined;
+}
+
+/** The environment config is read from, with `configFile` as `DUBBO_CONFIG_FILE` unless that is set. */
+function applicationEnv(options: DubboOptions): Record<string, string | undefined> {
+  const env = { ...(options.env ?? process.env) };
+  if (env.DUBBO_CONFIG_FILE === undefined && options.configFile !== undefined) {
+    env.DUBBO_CONFIG_FILE = options.configFile instanceof URL ? options.configFile.pathname : options.configFile;
+  }
+  return env;
+}
+
+/** The configuration in code: `config`, with `application.name` as `dubbo.application.name`. */
+function codeConfig(options: DubboOptions): ConfigInput {
+  return options.application?.name
+    ? { ...(options.config ?? {}), "dubbo.application.name": options.application.name }
+    : { ...(options.config ?? {}) };
+}
+
+/**
+ * Metrics and tracing as configured. `dubbo.metrics.enabled=false`: no recorder at all on the call paths, and an
+ * empty QOS `metrics`. `dubbo.tracing.enabled=false`: no span on any call path; on, it records only once the
+ * application registers an OpenTelemetry SDK (tracer provider, context manager, propagator) — until then every call
+ * gets a no-op span.
+ */
+function observability(values: DubboConfig): Pick<Shared, "metrics" | "tracing"> {
+  const metrics = values.metrics.enabled
+    ? createDubboMetrics({ application: { name: values.application.name, version: values.application.version } })
+    : undefined;
+  return { metrics, tracing: values.tracing.enabled ? createRpcTracing() : undefined };
+}
+
+/** The consumer's options from `dubbo.consumer.*`, `dubbo.ssl.client-*` and the application's name. */
+function consumerOptions(values: DubboConfig, shared: Shared & { env: ConsumerOptions["env"] }): ConsumerOptions {
+  return {
+    application: values.application.name,
+    timeout: values.consumer.timeout,
+    retries: values.consumer.retries,
+    meshEnable: values.consumer.meshEnable,
+    metrics: shared.metrics?.consumer,
+    tracing: shared.tracing,
+    balancing: values.consumer.balancing,
+    loadBalancer: values.consumer.loadbalance,
+    keepaliveTimeMs: values.consumer.keepaliveTime,
+    keepaliveTimeoutMs: values.consumer.keepaliveTimeout,
+    connectTimeoutMs: values.consumer.connectTimeout,
+    tls: clientTls(values.ssl),
+    logger: shared.logger,
+    env: shared.env,
+  };
+}
+
+/** The provider's options from `dubbo.protocol.*`, `dubbo.provider.*`, `dubbo.tri.*` and `dubbo.ssl.server-*`. */
+function providerOptions(values: DubboConfig, shared: Shared & { lifecycle: Lifecycle }): ProviderOptions {
+  return {
+    port: values.protocol.port,
+    host: values.protocol.host,
+    readMaxBytes: values.protocol.maxMessageSize,
+    maxConnectionAge: values.protocol.maxConnectionAge,
+    maxConnectionAgeGrace: values.protocol.maxConnectionAgeGrace,
+    headersTimeout: values.protocol.headersTimeout,
+    requestTimeout: values.protocol.requestTimeout,
+    keepalive: {
+      timeMs: values.protocol.keepaliveTime,
+      timeoutMs: values.protocol.keepaliveTimeout,
+      permitTimeMs: values.protocol.permitKeepaliveTime,
+      permitWithoutCalls: values.protocol.permitKeepaliveWithoutCalls,
+      maxPingStrikes: values.protocol.maxPingStrikes,
+    },
+    executes: values.provider.executes,
+    maxConcurrentStreams: values.protocol.triple.maxConcurrentStreams,
+    maxStreamResetsPerSecond: values.protocol.triple.maxStreamResetsPerSecond,
+    accepts: values.protocol.accepts,
+    fallbackToDefault: values.tri.resolveFallbackToDefault,
+    tls: serverTls(values.ssl),
+    lifecycle: shared.lifecycle,
+    metrics: shared.metrics?.provider,
+    tracing: shared.tracing,
+    logger: shared.logger,
+  };
+}
+
+/** Creates the provider, registers every service and starts it. */
+async function startProvider(options: ProviderOptions, registrations: readonly Registration[]): Promise<Provider> {
+  const provider = createProvider(options);
+  for (const r of registrations) provider.service(r.desc, r.impl, { version: r.version, group: r.group });
+  await provider.start();
+  return provider;
+}
+
+/**
+ * The connection check of a `lazy: false` reference: a health Check over the reference's own address and options,
+ * which opens its connection (no retries, within the consumer's timeout and at most 3 s).
+ */
+function connectionCheck(consumer: Consumer, service: string, ref: ReferenceOptions, timeout: number): ConnectionCheck {
+  const probe = consumer.reference(health.Health, {
+    ...ref,
+    protocol: "grpc",
+    retries: 0,
+    timeout: Math.min(timeout, 3000),
+  });
+  return { service, check: () => probe.check({ service }) };
+}
+
+/** A reference to connect while the application starts (`lazy: false`), and how to check it. */
+interface ConnectionCheck {
+  service: string;
+  check: () => Promise<unknown>;
+}
+
+/** Runs a connection check; a reference that cannot connect yet is logged, not fatal (its provider may start later). */
+function connectReference(ref: ConnectionCheck, logger: Logger): Promise<void> {
+  return ref.check().then(
+    () => logger.info({ event: "reference-connected", service: ref.service }),
+    (e: unknown) => logger.warn({ event: "reference-not-connected", service: ref.service, error: errorMessage(e) }),
+  );
+}
+
+/** The instance `provide` registers (the one given, or one made of the class) and its class's service decorators. */
+function decoratedServices(target: (new () => object) | object) {
+  const cls = typeof target === "function" ? target : target.constructor;
+  const impl = typeof target === "function" ? new (target as new () => object)() : target;
+  const metadata = serviceMetadataOf(cls);
+  if (metadata.length === 0) {
+    throw new Error(
+      `${cls.name || "this class"} has no @DubboService or @DubboGenericService decorator; use app.service(desc, impl)`,
+    );
+  }
+  return { impl, metadata };
+}
+
+/**
+ * Graceful shutdown, in Dubbo's order: offline -> `dubbo.application.shutdown-delay` -> the provider's drain within
+ * `dubbo.service.shutdown.wait` -> the consumer's connections -> QOS -> stopped.
+ */
+async function shutdown(
+  { lifecycle, logger, values }: { lifecycle: Lifecycle; logger: Logger; values: DubboConfig },
+  parts: () => { provider?: Provider; consumer?: Consumer; qos?: QosServer },
+): Promise<void> {
+  if (lifecycle.state === "starting" || lifecycle.state === "started") lifecycle.transition("stopping");
+  const delay = values.application.shutdownDelay;
+  logger.info({ event: "shutdown-begin", shutdownDelayMs: delay, shutdownWaitMs: values.service.shutdown.wait });
+  if (delay > 0 && parts().provider) await new Promise((r) => setTimeout(r, delay));
+  await parts().provider?.stop({ graceMs: values.service.shutdown.wait });
+  parts().consumer?.close();
+  await parts().qos?.stop();
+  if (lifecycle.state === "stopping") lifecycle.transition("stopped");
+  logger.info({ event: "shutdown-complete" });
 }
 
 /** The provider's TLS from `dubbo.ssl.server-*`, or undefined when none of them is set (cleartext). */

@@ -1,3 +1,4 @@
+import type * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -7,12 +8,12 @@ import {
   createJsonLogger,
   createLifecycle,
   defaultOf,
-  errorMessage,
   type FileWatch,
   type Lifecycle,
   type Logger,
   loadTlsMaterial,
   type PrincipalRule,
+  type RpcMetrics,
   reloadTlsOnChange,
   ServiceTable,
   serviceKey,
@@ -21,15 +22,21 @@ import { createAdmission } from "./admission.js";
 import { limitConnectionAge } from "./connection-age.js";
 import type { Registration } from "./dispatch.js";
 import { createDualServer, type DualServer } from "./dual-listener.js";
-import type { NodeListener } from "./general-path.js";
+import { lazyGeneralPath } from "./general-path-loader.js";
 import { type GenericServiceOptions, genericServiceOf } from "./generic-service.js";
 import { createGrpcEngine } from "./grpc/engine.js";
 import { createHealthService } from "./health-service.js";
 import { keepConnectionsAlive } from "./keepalive.js";
 import { metricsInterceptor } from "./metrics-interceptor.js";
-import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
-import { defaultStopGraceMs, type ProviderOptions, validateProviderOptions } from "./provider-options.js";
+import type { NodeRequest, NodeResponse } from "./node-types.js";
+import {
+  defaultStopGraceMs,
+  type ProviderOptions,
+  type ValidProviderOptions,
+  validateProviderOptions,
+} from "./provider-options.js";
 import { createReflectionService } from "./reflection-service.js";
+import type { RouterOptions } from "./router.js";
 import { type ServerTlsOptions, serverContextOptions } from "./server-tls.js";
 import { trackSessions } from "./session-tracker.js";
 import { type ConnectionFront, createTlsServer, RefusalLog } from "./tls-listener.js";
@@ -89,7 +96,6 @@ export interface Provider {
  */
 export function createProvider(options: ProviderOptions = {}): Provider {
   const valid = validateProviderOptions(options);
-  const { readMaxBytes, fallbackToDefault, executes, maxConcurrentStreams, maxStreamResetsPerSecond, accepts } = valid;
   const logger = valid.logger ?? createJsonLogger();
   const ownsLifecycle = valid.lifecycle === undefined;
   const lifecycle = valid.lifecycle ?? createLifecycle();
@@ -128,134 +134,36 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         logger,
         valid.http1.headersTimeout || defaultOf("dubbo.protocol.headers-timeout"),
       );
-      if (valid.health) {
-        table.add(serviceKey(health.Health.typeName), {
-          desc: health.Health,
-          impl: createHealthService(lifecycle, draining.signal),
-        });
-      }
-      if (valid.reflection) {
-        const exported = () => [
-          ...new Map([...table.entries()].map((e) => [e.value.desc.typeName, e.value.desc])).values(),
-        ];
-        table.add(serviceKey(reflection.ServerReflection.typeName), {
-          desc: reflection.ServerReflection,
-          impl: createReflectionService(exported),
-        });
-      }
-      // The general path records metrics and traces through interceptors; the engine's calls record their own.
-      const interceptors = [
-        ...(valid.tracing ? [tracingInterceptor(valid.tracing)] : []),
-        ...(valid.metrics ? [metricsInterceptor(valid.metrics)] : []),
-        ...valid.interceptors,
-      ];
-      // connect-node's general path (gRPC-web, Connect, Triple HTTP, HTTP/1.1) is not on the start-up path: the port
-      // opens, the gRPC engine serves every gRPC call (health included) and the application reports started without it. It loads on the
-      // first request that needs it (which waits for it) or, in the background, once the application has started —
-      // one macrotask later, so that loading (~100 ms of module evaluation) does not delay the start-up probe.
-      let general: NodeListener | undefined;
-      let loading: Promise<NodeListener> | undefined;
-      const loadGeneral = (trigger: "request" | "background"): Promise<NodeListener> => {
-        if (loading) return loading;
-        const t0 = performance.now();
-        loading = import("./general-path.js").then((m) => {
-          general = m.createGeneralPath(
-            table,
-            {
-              readMaxBytes,
-              fallbackToDefault,
-              interceptors,
-              shutdownSignal: shutdown.signal,
-            },
-            logger,
-          );
-          logger.info({ event: "general-path-loaded", trigger, loadMs: Math.round(performance.now() - t0) });
-          return general;
-        });
-        loading.catch((e: unknown) => logger.error({ event: "general-path-failed", error: errorMessage(e) }));
-        return loading;
-      };
-      const preload = () => void setImmediate(() => loadGeneral("background").catch(() => {}));
-      if (lifecycle.state === "started") preload();
-      else {
-        const off = lifecycle.onChange((change) => {
-          if (change.type !== "state") return;
-          if (change.to === "started") preload();
-          if (change.to === "started" || change.to === "stopping" || change.to === "stopped") off();
-        });
-      }
-      // Triple HTTP unary (POST, application/json|proto), over HTTP/1.1 and HTTP/2, runs on its own engine beside
-      // the gRPC one, with the same call semantics; the general path gets what neither takes.
-      const triple = createTripleEngine({
+      addBuiltinServices(table, valid, lifecycle, draining.signal);
+      // gRPC (HTTP/2) and Triple HTTP unary (HTTP/1.1 and HTTP/2) run on engines of their own, which record their own
+      // metrics and traces; connect's general path gets what neither takes.
+      const engineOptions = {
         table,
-        fallbackToDefault,
-        readMaxBytes,
-        interceptors: options.interceptors ?? [],
-        metrics: options.metrics,
-        tracing: options.tracing,
-        shutdownSignal: shutdown.signal,
-        logger,
-      });
-      const handler = (req: NodeRequest, res: NodeResponse) => {
-        if (triple(req, res)) return;
-        if (general) return general(req, res);
-        loadGeneral("request").then(
-          (listener) => listener(req, res),
-          () => {
-            writeHead(res, 503);
-            res.end();
-          },
-        );
-      };
-      // Every gRPC call over HTTP/2 runs on the engine; the general path gets the rest.
-      const engine = createGrpcEngine({
-        table,
-        fallbackToDefault,
-        readMaxBytes,
+        fallbackToDefault: valid.fallbackToDefault,
+        readMaxBytes: valid.readMaxBytes,
         interceptors: valid.interceptors,
         metrics: valid.metrics,
         tracing: valid.tracing,
         shutdownSignal: shutdown.signal,
         logger,
-      });
-      // Shed calls are labelled by registered method only: a path a client made up is no label (bounded series).
-      const methodPaths = new Map<string, [string, string]>();
-      for (const { value } of table.entries()) {
-        for (const m of value.desc.methods)
-          methodPaths.set(`/${value.desc.typeName}/${m.name}`, [value.desc.typeName, m.name]);
-      }
-      const admission = createAdmission({
-        maxCalls: executes,
-        exempt: (path) => exemptPaths.some((prefix) => path.startsWith(prefix)),
-        onShed: (path) => {
-          const [service = "", method = ""] = methodPaths.get(path.split("?", 1)[0] ?? "") ?? [];
-          // Dubbo's requests_limit_total (and requests_total, requests_failed_total): a call refused for capacity.
-          valid.metrics?.recordStart(service, method)(Code.Unavailable, "limit");
-        },
-      });
-      server = createDualServer(handler, engine, {
+      };
+      const triple = createTripleEngine(engineOptions);
+      const general = lazyGeneralPath(table, generalPathOptions(valid, shutdown.signal), logger, lifecycle);
+      const handler = (req: NodeRequest, res: NodeResponse) => {
+        if (!triple(req, res)) general(req, res);
+      };
+      server = createDualServer(handler, createGrpcEngine(engineOptions), {
         h1: valid.http1,
         h2: {
-          settings: { maxConcurrentStreams },
-          streamResetRate: maxStreamResetsPerSecond,
-          streamResetBurst: 10 * maxStreamResetsPerSecond,
+          settings: { maxConcurrentStreams: valid.maxConcurrentStreams },
+          streamResetRate: valid.maxStreamResetsPerSecond,
+          streamResetBurst: 10 * valid.maxStreamResetsPerSecond,
         },
         front,
-        admission,
+        admission: providerAdmission(table, valid.executes, valid.metrics),
       });
-      if (accepts > 0) server.tcp.maxConnections = accepts;
-      const tlsServer = server.tls;
-      const tls = valid.tls;
-      if (tls && tlsServer && tls.reload !== false && front.material) {
-        tlsReload = reloadTlsOnChange({
-          ...tls.reload,
-          side: "server",
-          files: tls,
-          current: front.material,
-          apply: (material) => tlsServer.setSecureContext(serverContextOptions(material)),
-          logger,
-        });
-      }
+      if (valid.accepts > 0) server.tcp.maxConnections = valid.accepts;
+      tlsReload = reloadServerTls(server, valid.tls, front, logger);
       limitConnectionAge(server.h2, {
         maxAgeMs: valid.maxConnectionAge,
         graceMs: valid.maxConnectionAgeGrace,
@@ -264,14 +172,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
       keepConnectionsAlive(server.h2, { ...valid.keepalive, logger });
       sessions = trackSessions(server);
       const tcp = server.tcp;
-      await new Promise<void>((resolve, reject) => {
-        tcp.once("error", reject);
-        tcp.listen(valid.port, valid.host, () => {
-          tcp.off("error", reject);
-          resolve();
-        });
-      });
-      const address = tcp.address() as AddressInfo;
+      const address = await listen(tcp, valid.port, valid.host);
       port = address.port;
       lifecycle.addCheck("startup", "protocol-port-listening", () => tcp.listening);
       if (ownsLifecycle) lifecycle.transition("started");
@@ -280,7 +181,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         host: address.address,
         port: address.port,
         services: table.services(),
-        tls: front.tls ? (front.material?.ca ? "mutual" : "server") + (front.permissive ? ", permissive" : "") : "off",
+        tls: tlsMode(front),
       });
       return { host: address.address, port: address.port };
     },
@@ -309,12 +210,110 @@ export function createProvider(options: ProviderOptions = {}): Provider {
 /** Paths admission control never refuses: a probe or a debugging tool must get through a busy provider. */
 const exemptPaths = [`/${health.Health.typeName}/`, `/${reflection.ServerReflection.typeName}/`];
 
+/** Adds the health (`grpc.health.v1`, following `lifecycle`) and reflection services, unless turned off. */
+function addBuiltinServices(
+  table: ServiceTable<Registration>,
+  valid: ValidProviderOptions,
+  lifecycle: Lifecycle,
+  draining: AbortSignal,
+): void {
+  if (valid.health) {
+    table.add(serviceKey(health.Health.typeName), {
+      desc: health.Health,
+      impl: createHealthService(lifecycle, draining),
+    });
+  }
+  if (valid.reflection) {
+    const exported = () => [
+      ...new Map([...table.entries()].map((e) => [e.value.desc.typeName, e.value.desc])).values(),
+    ];
+    table.add(serviceKey(reflection.ServerReflection.typeName), {
+      desc: reflection.ServerReflection,
+      impl: createReflectionService(exported),
+    });
+  }
+}
+
+/** The general path's options: it records metrics and traces through interceptors, outside the user's. */
+function generalPathOptions(valid: ValidProviderOptions, shutdownSignal: AbortSignal): RouterOptions {
+  return {
+    readMaxBytes: valid.readMaxBytes,
+    fallbackToDefault: valid.fallbackToDefault,
+    interceptors: [
+      ...(valid.tracing ? [tracingInterceptor(valid.tracing)] : []),
+      ...(valid.metrics ? [metricsInterceptor(valid.metrics)] : []),
+      ...valid.interceptors,
+    ],
+    shutdownSignal,
+  };
+}
+
+/**
+ * Admission control over `executes` calls in progress; a shed call is counted as Dubbo's `requests_limit_total`,
+ * labelled by registered method only (a path a client made up is no label: bounded series).
+ */
+function providerAdmission(table: ServiceTable<Registration>, executes: number, metrics: RpcMetrics | undefined) {
+  const methodPaths = new Map<string, [string, string]>();
+  for (const { value } of table.entries()) {
+    for (const m of value.desc.methods)
+      methodPaths.set(`/${value.desc.typeName}/${m.name}`, [value.desc.typeName, m.name]);
+  }
+  return createAdmission({
+    maxCalls: executes,
+    exempt: (path) => exemptPaths.some((prefix) => path.startsWith(prefix)),
+    onShed: (path) => {
+      const [service = "", method = ""] = methodPaths.get(path.split("?", 1)[0] ?? "") ?? [];
+      // Dubbo's requests_limit_total (and requests_total, requests_failed_total): a call refused for capacity.
+      metrics?.recordStart(service, method)(Code.Unavailable, "limit");
+    },
+  });
+}
+
+/** Reloads the server's certificate and trust files when they change (unless `reload: false`); none without TLS. */
+function reloadServerTls(
+  server: DualServer,
+  tls: ServerTlsOptions | undefined,
+  front: TransportFront,
+  logger: Logger,
+): FileWatch | undefined {
+  const tlsServer = server.tls;
+  if (!tls || !tlsServer || tls.reload === false || !front.material) return undefined;
+  return reloadTlsOnChange({
+    ...tls.reload,
+    side: "server",
+    files: tls,
+    current: front.material,
+    apply: (material) => tlsServer.setSecureContext(serverContextOptions(material)),
+    logger,
+  });
+}
+
+/** Listens on `port` and `host`; rejects with the listen error (EADDRINUSE...). */
+function listen(tcp: net.Server, port: number, host: string | undefined): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(port, host, () => {
+      tcp.off("error", reject);
+      resolve(tcp.address() as AddressInfo);
+    });
+  });
+}
+
+/** How the port's TLS is described in `provider-listening`: off, server, mutual, with ", permissive". */
+function tlsMode(front: TransportFront): string {
+  if (!front.tls) return "off";
+  return (front.material?.ca ? "mutual" : "server") + (front.permissive ? ", permissive" : "");
+}
+
+/** The front of the protocol port and, with TLS, the material it was made from. */
+type TransportFront = ConnectionFront & { material?: ReturnType<typeof loadTlsMaterial> };
+
 /** The front of the protocol port: cleartext, or TLS from checked files (throws a `TlsFileError` for bad ones). */
 function transportFront(
   tlsOptions: ServerTlsOptions | undefined,
   logger: Logger,
   handshakeTimeoutMs: number,
-): ConnectionFront & { material?: ReturnType<typeof loadTlsMaterial> } {
+): TransportFront {
   const refusals = new RefusalLog(logger);
   if (!tlsOptions || (tlsOptions.keyCertChainPath === undefined && tlsOptions.privateKeyPath === undefined)) {
     if (tlsOptions?.trustCertCollectionPath !== undefined) {
