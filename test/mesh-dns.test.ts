@@ -6,8 +6,8 @@ import {
   createConsumer,
   meshAddress,
   type ReferenceOptions,
-  referenceUrl,
 } from "@dubbo-mesh/consumer";
+import { referenceUrl } from "@dubbo-mesh/consumer/internal";
 import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dnsmasq, startDnsmasq } from "./support/dnsmasq.js";

@@ -11,29 +11,22 @@ export {
   Code,
   ConnectError,
 } from "@dubbo-mesh/protocol";
-export { type BackoffOptions, backoffDelay, defaultBackoff } from "./backoff.js";
-export { BalancerRegistry, builtinBalancers } from "./balancing/balancer-registry.js";
+export type { BackoffOptions } from "./backoff.js";
+export { builtinBalancers } from "./balancing/balancer-registry.js";
 export type { EndpointChange } from "./balancing/cluster.js";
 export type { EndpointHealth, EndpointStats } from "./balancing/endpoint.js";
 export { leastRequest } from "./balancing/least-request.js";
 export { NoEndpointError } from "./balancing/no-endpoint-error.js";
-export { defaultOutlierDetection, type OutlierDetectionOptions } from "./balancing/outlier-detection.js";
+export type { OutlierDetectionOptions } from "./balancing/outlier-detection.js";
 export type { BalancedEndpoint, Balancer, BalancerFactory, Picker } from "./balancing/picker.js";
 export type { NameResolver, ResolvedAddress, ResolverListener } from "./balancing/resolver.js";
-export {
-  builtinResolvers,
-  type ResolverContext,
-  type ResolverFactory,
-  ResolverRegistry,
-} from "./balancing/resolver-registry.js";
+export { builtinResolvers, type ResolverContext, type ResolverFactory } from "./balancing/resolver-registry.js";
 export { roundRobin } from "./balancing/round-robin.js";
-export type { Attempt, Progress } from "./call.js";
-export { type ClassifiedFailure, classifyFailure, type Delivery } from "./classify-failure.js";
 export type { ClientTlsOptions } from "./client-tls.js";
 export { type Consumer, createConsumer } from "./consumer.js";
-export { createDnsLookup, type DnsOptions, HostResolutionError } from "./dns-lookup.js";
+export { type DnsOptions, HostResolutionError } from "./dns-lookup.js";
 export type { GenericCallOptions, GenericClient } from "./generic-client.js";
-export { type IdempotentOption, idempotencyOf } from "./idempotency.js";
+export type { IdempotentOption } from "./idempotency.js";
 export {
   defaultClusterDomain,
   defaultMeshPort,
@@ -44,6 +37,4 @@ export {
   meshAddress,
 } from "./mesh-address.js";
 export type { ConsumerOptions, ReferenceOptions } from "./options.js";
-export { type ReferenceTarget, referenceTarget, referenceUrl, type TargetContext } from "./reference-target.js";
-export { type RetryPolicy, shouldRetry } from "./retry-policy.js";
-export { parseDnsTarget, parseTarget, parseTargetList } from "./target.js";
+export { parseTarget } from "./target.js";

@@ -11,10 +11,7 @@ export {
   type GenericServiceOptions,
   genericServiceOf,
 } from "./generic-service.js";
-export { createHealthService } from "./health-service.js";
 export { defaultKeepalivePolicy, type KeepalivePolicy } from "./keepalive.js";
-export { metricsInterceptor } from "./metrics-interceptor.js";
 export { createProvider, type Provider, type ServiceOptions } from "./provider.js";
 export type { ProviderOptions } from "./provider-options.js";
-export { createReflectionService } from "./reflection-service.js";
 export type { ServerTlsOptions } from "./server-tls.js";

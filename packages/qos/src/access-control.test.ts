@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { resolvePeerAccess } from "./access-control.js";
-import { type QosLifecycle, validateQosOptions } from "./index.js";
+import type { QosLifecycle } from "./index.js";
 import { AddressMatcher, isLoopback, normalizePeerAddress } from "./peer-address.js";
 import { hasPermission, parsePermissionLevel } from "./permission-level.js";
+import { validateQosOptions } from "./qos-options.js";
 
 const lifecycle: QosLifecycle = {
   state: "started",
