@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import {
   type BinaryReadOptions,
   type BinaryWriteOptions,
@@ -20,6 +21,11 @@ export interface Codec<Desc extends DescMessage = DescMessage> {
   parse(bytes: Uint8Array): MessageShape<Desc>;
   /** Serializes a message, or the init shape of one (a plain object, as handlers may return). */
   serialize(message: unknown): Uint8Array;
+  /**
+   * JSON codecs only: serializes to the JSON text itself, for a body that goes out as a string (node:http writes a
+   * string body and the response head in one write, and skips encoding it first).
+   */
+  serializeText?(message: unknown): string;
 }
 
 /** Options of the codecs: @bufbuild/protobuf's own, binary and JSON. */
@@ -34,8 +40,6 @@ export function normalizeMessage<Desc extends DescMessage>(desc: Desc, value: un
   if (v !== null && typeof v === "object" && v.$typeName === desc.typeName) return v as MessageShape<Desc>;
   return create(desc, v as never);
 }
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Creates the codec of a message type. Binary: @bufbuild/protobuf's wire format, unknown fields kept; bytes that
@@ -70,15 +74,20 @@ export function createCodec<Desc extends DescMessage>(
   }
   const read: Partial<JsonReadOptions> = { ignoreUnknownFields: true, ...options.json };
   const write: Partial<JsonWriteOptions> = { ...options.json };
-  const encoder = new TextEncoder();
+  const serializeText = (message: unknown): string => {
+    try {
+      return JSON.stringify(toJson(desc, normalizeMessage(desc, message), write));
+    } catch (e) {
+      throw ConnectError.from(e, Code.Internal);
+    }
+  };
   return {
     parse(bytes) {
-      let text: string;
-      try {
-        text = utf8.decode(bytes);
-      } catch {
+      // isUtf8 and a lenient decode of checked bytes: the same as a fatal TextDecoder, at a fraction of its cost.
+      if (!isUtf8(bytes)) {
         throw new ConnectError(`cannot decode message ${desc.typeName} from JSON: invalid UTF-8`, Code.InvalidArgument);
       }
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -95,11 +104,8 @@ export function createCodec<Desc extends DescMessage>(
       }
     },
     serialize(message) {
-      try {
-        return encoder.encode(JSON.stringify(toJson(desc, normalizeMessage(desc, message), write)));
-      } catch (e) {
-        throw ConnectError.from(e, Code.Internal);
-      }
+      return Buffer.from(serializeText(message));
     },
+    serializeText,
   };
 }

@@ -5,7 +5,7 @@ import type { CallInfo } from "../call-info.js";
 import { CallContext, type ContextSource, type RequestHeaders } from "./call-context.js";
 
 /** Calls in progress on one serving path, ended together when the provider shuts down. */
-export type ActiveCalls = Set<CallEnd>;
+export type ActiveCalls = Set<{ cancel(error: ConnectError): void }>;
 
 /**
  * Creates the set of calls in progress of a serving path: when `shutdownSignal` aborts (the provider's drain is
@@ -45,9 +45,10 @@ export interface CallStart {
  * by the handler's answer, by an error (`fail`), at its deadline, when the client goes away, or when the provider
  * shuts down (`cancel`) — and ending it records the metrics once, ends the span, aborts the handler's signal (success
  * included, as connect does: the reason is the call's error, or CANCELLED "the call has ended") and runs the serving
- * path's own clean-up (`onEnd`). A subclass writes the answer in its wire's form (`finish`).
+ * path's own clean-up (`onEnd`). A subclass writes the answer in its wire's form (`respondUnary`, `finish`); `Body` is
+ * what its serialized messages are (bytes, or JSON text for Triple's JSON).
  */
-export abstract class CallEnd implements ContextSource {
+export abstract class CallEnd<Body = Uint8Array> implements ContextSource {
   readonly method: DescMethod;
   readonly headers: RequestHeaders;
   readonly context: CallContext;
@@ -109,8 +110,8 @@ export abstract class CallEnd implements ContextSource {
   abstract url(): string;
   abstract callInfo(): CallInfo;
 
-  /** Answers a call with its one response message (serialized), on success. */
-  abstract respondUnary(message: Uint8Array): void;
+  /** Answers a call with its one response message (serialized: `Body`), on success. */
+  abstract respondUnary(message: Body): void;
 
   /** Ends the call: OK after its messages, or with the error; the subclass writes it in its wire's form. */
   abstract finish(error: ConnectError | undefined): void;

@@ -1,14 +1,14 @@
 import type { Interceptor, MethodImplSpec } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
-import type { grpc } from "@dubbo-mesh/protocol";
 import type { BoundMethod } from "../dispatch.js";
 import type { CallEnd } from "./call-end.js";
 
-/** What answering a call with one message takes: the handler, the interceptors, and the response codec. */
-export interface UnaryPlan {
+/** What answering a call with one message takes: the handler, the interceptors, and the response serializer. */
+export interface UnaryPlan<Body = Uint8Array> {
   readonly target: BoundMethod;
   readonly interceptors: Interceptor[];
-  readonly output: grpc.Codec;
+  /** Serializes the handler's result (a codec's `serialize`; throws a ConnectError when it cannot). */
+  readonly output: { serialize(message: unknown): Body };
 }
 
 /**
@@ -17,7 +17,7 @@ export interface UnaryPlan {
  * plain return value is answered without a promise hop). A response that does not serialize fails the call as a
  * codec failure; anything the handler throws fails it as `CallEnd.fail` says. Nothing happens once the call ended.
  */
-export function invokeUnary(call: CallEnd, plan: UnaryPlan, input: unknown): void {
+export function invokeUnary<Body>(call: CallEnd<Body>, plan: UnaryPlan<Body>, input: unknown): void {
   if (call.ended) return;
   const respond = (out: unknown) => answerUnary(call, plan, out);
   const fail = (e: unknown) => call.fail(e);
@@ -38,8 +38,8 @@ export function invokeUnary(call: CallEnd, plan: UnaryPlan, input: unknown): voi
 }
 
 /** Serializes a handler's result and answers the call with it (a codec failure if it does not serialize). */
-export function answerUnary(call: CallEnd, plan: Pick<UnaryPlan, "output">, out: unknown): void {
-  let bytes: Uint8Array;
+export function answerUnary<Body>(call: CallEnd<Body>, plan: Pick<UnaryPlan<Body>, "output">, out: unknown): void {
+  let bytes: Body;
   try {
     bytes = plan.output.serialize(out);
   } catch (e) {

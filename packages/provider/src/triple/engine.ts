@@ -22,7 +22,7 @@ import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.j
 import type { NodeRequest, NodeResponse } from "../node-types.js";
 import { upperFirstMethodLetter } from "../route-lookup.js";
 import { readRequestBody } from "./request-body.js";
-import { TripleCall } from "./triple-call.js";
+import { type TripleBody, TripleCall } from "./triple-call.js";
 
 /** What the Triple HTTP unary engine needs from the provider (the gRPC engine's options, the same values). */
 export interface TripleEngineOptions {
@@ -52,7 +52,8 @@ interface Route {
 
 interface Codecs {
   readonly input: grpc.Codec;
-  readonly output: grpc.Codec;
+  /** The response serializer: binary protobuf, or JSON as text (written as a string). */
+  readonly output: { serialize(message: unknown): TripleBody };
 }
 
 /** The content encodings this side decompresses and may answer in. */
@@ -135,7 +136,7 @@ export function createTripleEngine(options: TripleEngineOptions): TripleEngine {
     const codecs = codecsOf(route, type.binary);
     // Under tracing the handler runs in the call's server span.
     const target = call.trace ? call.trace.bind(resolved.target) : resolved.target;
-    const plan: UnaryPlan = { target, interceptors, output: codecs.output };
+    const plan: UnaryPlan<TripleBody> = { target, interceptors, output: codecs.output };
     const decode = (bytes: Uint8Array) => {
       if (call.ended) return;
       let input: unknown;
@@ -162,7 +163,9 @@ function codecsOf(route: Route, binary: boolean): Codecs {
   const kind = binary ? "proto" : "json";
   let codecs = route.codecs[kind];
   if (!codecs) {
-    codecs = { input: grpc.createCodec(route.method.input, kind), output: grpc.createCodec(route.method.output, kind) };
+    const output = grpc.createCodec(route.method.output, kind);
+    const text = output.serializeText;
+    codecs = { input: grpc.createCodec(route.method.input, kind), output: text ? { serialize: text } : output };
     route.codecs[kind] = codecs;
   }
   return codecs;

@@ -26,6 +26,9 @@ const bizException = 3;
 
 type OutgoingHeaders = Record<string, string | string[]>;
 
+/** A serialized response message: bytes, or the JSON text of a JSON call (written as is, see `Codec.serializeText`). */
+export type TripleBody = Uint8Array | string;
+
 /**
  * One Triple HTTP unary call on the provider (`POST /<package.Service>/<Method>`, `application/json` or
  * `application/proto`), on node:http's request and response (or node:http2's compatibility pair): how it ends is
@@ -34,7 +37,7 @@ type OutgoingHeaders = Record<string, string | string[]>;
  * (`tripleErrorReply`) — in one `writeHead` and one `end`. A client that goes away first (the response closes before
  * it is sent) cancels the call.
  */
-export class TripleCall extends CallEnd {
+export class TripleCall extends CallEnd<TripleBody> {
   readonly req: NodeRequest;
   readonly res: NodeResponse;
   /** True for `application/proto`, false for `application/json`. */
@@ -69,7 +72,7 @@ export class TripleCall extends CallEnd {
     this.res = res;
     this.binary = binary;
     this.#compression = compression;
-    res.once("close", this.#onClose);
+    res.on("close", this.#onClose);
   }
 
   url(): string {
@@ -84,12 +87,13 @@ export class TripleCall extends CallEnd {
   }
 
   /** Answers 200 with the message (gzip-compressed when the client accepts it and it is worth it). */
-  respondUnary(message: Uint8Array): void {
+  respondUnary(message: TripleBody): void {
     if (!this.decideEnd(undefined)) return;
     const out = this.#successHeaders();
     const compression = this.#compression;
-    if (compression && message.byteLength >= compressMinBytes) {
-      compression.compress(message).then(
+    if (compression && byteLength(message) >= compressMinBytes) {
+      const bytes = typeof message === "string" ? Buffer.from(message) : message;
+      compression.compress(bytes).then(
         (packed) => {
           out[headerContentEncoding] = compression.name;
           this.#write(200, out, packed);
@@ -144,10 +148,10 @@ export class TripleCall extends CallEnd {
     return out;
   }
 
-  #write(status: number, out: OutgoingHeaders, body: Uint8Array): void {
+  #write(status: number, out: OutgoingHeaders, body: TripleBody): void {
     const res = this.res;
     if (res.headersSent || res.writableEnded || res.destroyed) return;
-    out[headerContentLength] = String(body.byteLength);
+    out[headerContentLength] = String(byteLength(body));
     writeHead(res, status, out as Record<string, string>);
     res.end(body);
   }
@@ -156,4 +160,8 @@ export class TripleCall extends CallEnd {
     if (this.ended) return;
     this.decideEnd(new ConnectError("the client went away before the call ended", Code.Canceled));
   };
+}
+
+function byteLength(body: TripleBody): number {
+  return typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
 }
