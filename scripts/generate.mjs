@@ -15,6 +15,8 @@ const plugin = join(repo, "node_modules", ".bin", "protoc-gen-es");
 const targets = [
   { paths: ["proto/grpc", "proto/google"], out: "packages/protocol/src/gen" },
   { paths: ["proto/greet", "proto/google"], out: "samples/greeter/src/gen" },
+  // The framework tests' own service (fixture.v1), compiled with the test fixtures: tests do not use the sample's.
+  { paths: ["test/proto/fixture", "proto/google"], out: "test/fixtures/src/gen" },
 ];
 
 for (const { paths, out } of targets) {

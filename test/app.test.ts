@@ -1,11 +1,11 @@
 import { Code, ConnectError, createConsumer } from "@dubbo-mesh/consumer";
 import { ConfigError } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { dubbo } from "dubbo-mesh";
 import { afterEach, describe, expect, it } from "vitest";
 import { ContractGreeter } from "./fixtures/dist/contract-impl.js";
 import { GreetingClients } from "./fixtures/dist/decorated-consumer.js";
 import { GreetingsServiceImpl } from "./fixtures/dist/generic-impl.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { createGrpcJsHealthClient } from "./support/grpc-js-health-client.js";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -138,10 +138,10 @@ describe("probes on the QOS port and health on the protocol port tell the same s
       expect((await qos(qosPort, "/offline")).status).toBe(200);
       expect(await qos(qosPort, "/ready")).toEqual({ status: 503, body: "false" });
       expect(await health.check("")).toBe("NOT_SERVING");
-      expect(await health.check("greet.v1.GreeterService")).toBe("NOT_SERVING");
+      expect(await health.check("fixture.v1.GreeterService")).toBe("NOT_SERVING");
       expect((await qos(qosPort, "/online")).status).toBe(200);
       expect(await qos(qosPort, "/ready")).toEqual({ status: 200, body: "true" });
-      expect(await health.check("greet.v1.GreeterService")).toBe("SERVING");
+      expect(await health.check("fixture.v1.GreeterService")).toBe("SERVING");
       const metrics = await qos(qosPort, "/metrics");
       expect(metrics.body).toMatch(
         /dubbo_provider_requests_succeed_total\{[^}]*interface="grpc.health.v1.Health",method="Check"[^}]*\} [1-9]/,

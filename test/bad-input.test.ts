@@ -2,9 +2,9 @@ import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "./support/greeter-proto.js";
 import {
   connectH2,
   curl,
@@ -21,14 +21,14 @@ import { until } from "./support/wait.js";
 // Malformed requests, sent byte by byte over a raw node:http2 session (and curl --http1.1 for Triple), must each get
 // a precise error status — and leave the provider, and the very session they came on, serving everything else.
 
-const GREET = "/greet.v1.GreeterService/Greet";
-const GREET_STREAM = "/greet.v1.GreeterService/GreetStream";
+const GREET = "/fixture.v1.GreeterService/Greet";
+const GREET_STREAM = "/fixture.v1.GreeterService/GreetStream";
 /** The call kinds whose request is one message; connect names the kind in its errors. */
 const SINGLE_REQUEST = [
   { kind: "unary", path: GREET },
   { kind: "server-streaming", path: GREET_STREAM },
 ] as const;
-const CLIENT_STREAM = "/greet.v1.GreeterService/GreetClientStream";
+const CLIENT_STREAM = "/fixture.v1.GreeterService/GreetClientStream";
 const GRPC = { "content-type": "application/grpc", te: "trailers" };
 const OVER_LIMIT = 5 * 1024 * 1024; // the provider's default limit is 4 MiB, as gRPC's
 
@@ -193,7 +193,7 @@ describe("bad input to the provider", () => {
 
   it("gRPC: unknown path with a 5 MiB body -> UNIMPLEMENTED, and the upload is stopped", async () => {
     const r = await h2Request(h2(), {
-      path: "/greet.v1.GreeterService/Nope",
+      path: "/fixture.v1.GreeterService/Nope",
       headers: GRPC,
       body: grpcFrame(Buffer.alloc(OVER_LIMIT)),
     });
@@ -226,7 +226,7 @@ describe("bad input to the provider", () => {
       body: Buffer.from('{"name":'),
       http: 400,
       status: 3,
-      message: /^malformed JSON request body of greet\.v1\.GreeterService\/Greet: /,
+      message: /^malformed JSON request body of fixture\.v1\.GreeterService\/Greet: /,
     },
     {
       // protobuf's JSON mapping requires UTF-8: 0xff 0xfe would otherwise reach the handler as U+FFFD U+FFFD.
@@ -235,7 +235,7 @@ describe("bad input to the provider", () => {
       body: Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
       http: 400,
       status: 3,
-      message: /cannot decode message greet\.v1\.GreetRequest from JSON: invalid UTF-8/,
+      message: /cannot decode message fixture\.v1\.GreetRequest from JSON: invalid UTF-8/,
     },
     {
       case: "the same, as the request of a server-streaming call (answered as Server-Sent Events)",
@@ -244,7 +244,7 @@ describe("bad input to the provider", () => {
       path: GREET_STREAM,
       http: 400,
       status: 3,
-      message: /cannot decode message greet\.v1\.GreetRequest from JSON: invalid UTF-8/,
+      message: /cannot decode message fixture\.v1\.GreetRequest from JSON: invalid UTF-8/,
     },
     {
       case: "bytes that are not protobuf",
@@ -282,7 +282,7 @@ describe("bad input to the provider", () => {
       case: "an unknown method",
       headers: { "content-type": "application/json" },
       body: Buffer.from('{"name":"x"}'),
-      path: "/greet.v1.GreeterService/Nope",
+      path: "/fixture.v1.GreeterService/Nope",
       http: 404,
       status: 12,
       message: /unknown method Nope/,

@@ -16,9 +16,9 @@ import {
   type EndpointChange,
   type ReferenceOptions,
 } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dnsmasq, startDnsmasq } from "./support/dnsmasq.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { freePort } from "./support/haproxy.js";
 import { type ProviderAt, startProviderAt } from "./support/provider-at.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";

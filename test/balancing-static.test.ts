@@ -13,10 +13,10 @@ import {
   type ReferenceOptions,
   type ResolverFactory,
 } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GrpcJsGreeter, startGrpcJsGreeter } from "./peers/grpc-js-greeter.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { freePort } from "./support/haproxy.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 import { until } from "./support/wait.js";
@@ -144,16 +144,16 @@ describe("health: endpoints leave and rejoin the rotation", () => {
     await allInRotation(c, greeter, 2);
     const before = await spread(greeter, 40, 1);
     expect(before.get("ours")).toBe(20); // grpc-js answers "hello, x": 20 each
-    peer.setServingStatus("greet.v1.GreeterService", "NOT_SERVING");
+    peer.setServingStatus("fixture.v1.GreeterService", "NOT_SERVING");
     await until(() => c.endpoints(greeter).some((e) => e.health === "not_serving"), "NOT_SERVING");
     const out = await spread(greeter, 30, 4);
     expect(Object.fromEntries(out)).toEqual({ ours: 30 });
-    peer.setServingStatus("greet.v1.GreeterService", "SERVING");
+    peer.setServingStatus("fixture.v1.GreeterService", "SERVING");
     await until(() => c.endpoints(greeter).every((e) => e.inRotation), "SERVING again");
     expect((await spread(greeter, 40, 1)).get("ours")).toBe(20);
-    expect(peer.healthWatchers("greet.v1.GreeterService")).toBe(1); // one Watch stream per endpoint
+    expect(peer.healthWatchers("fixture.v1.GreeterService")).toBe(1); // one Watch stream per endpoint
     c.close();
-    await until(() => peer.healthWatchers("greet.v1.GreeterService") === 0, "the Watch to end on close()");
+    await until(() => peer.healthWatchers("fixture.v1.GreeterService") === 0, "the Watch to end on close()");
   });
 
   it("a provider without a health service (UNIMPLEMENTED) counts as serving", async () => {

@@ -4,7 +4,6 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { callInfo, createProvider } from "@dubbo-mesh/provider";
 import { createLifecycle, silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
@@ -13,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ContractGreeter } from "./fixtures/dist/contract-impl.js";
 import { repoRoot } from "./peers/protos.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
-const GREET = "greet.v1.GreeterService/Greet";
+const GREET = "fixture.v1.GreeterService/Greet";
 
 interface Run {
   readonly code: number | null;
@@ -93,14 +93,14 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
   });
 
   it("accepts tri:// and http:// targets, the dotted method form and a lower-case method name", async () => {
-    const tri = await cli(["invoke", `tri://${provider.target}`, "greet.v1.GreeterService.Greet", '{"name":"t"}']);
+    const tri = await cli(["invoke", `tri://${provider.target}`, "fixture.v1.GreeterService.Greet", '{"name":"t"}']);
     expect(replies(tri.stdout)).toEqual([{ greeting: "hello, t" }]);
-    const http = await cli(["invoke", provider.url, "/greet.v1.GreeterService/greet", '{"name":"h"}']);
+    const http = await cli(["invoke", provider.url, "/fixture.v1.GreeterService/greet", '{"name":"h"}']);
     expect(replies(http.stdout)).toEqual([{ greeting: "hello, h" }]);
   });
 
   it("prints one JSON document per message of a server stream", async () => {
-    const run = await cli(["invoke", provider.target, "greet.v1.GreeterService/GreetStream", '{"name":"bob"}']);
+    const run = await cli(["invoke", provider.target, "fixture.v1.GreeterService/GreetStream", '{"name":"bob"}']);
     expect(run.code).toBe(0);
     expect(replies(run.stdout)).toEqual([
       { greeting: "hello, bob #1" },
@@ -110,14 +110,14 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
   });
 
   it("sends a JSON array as the messages of client-streaming and bidi calls; reads - from stdin", async () => {
-    const client = await cli(["invoke", provider.target, "greet.v1.GreeterService/GreetClientStream", "-"], {
+    const client = await cli(["invoke", provider.target, "fixture.v1.GreeterService/GreetClientStream", "-"], {
       input: '[{"name":"carol"},{"name":"dave"}]',
     });
     expect(replies(client.stdout)).toEqual([{ greeting: "hello, carol, dave" }]);
     const bidi = await cli([
       "invoke",
       provider.target,
-      "greet.v1.GreeterService/GreetBidi",
+      "fixture.v1.GreeterService/GreetBidi",
       '[{"name":"e"},{"name":"f"}]',
     ]);
     expect(replies(bidi.stdout)).toEqual([{ greeting: "hello, e" }, { greeting: "hello, f" }]);
@@ -157,7 +157,7 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
     const sse = await cli([
       "invoke",
       provider.target,
-      "greet.v1.GreeterService/GreetStream",
+      "fixture.v1.GreeterService/GreetStream",
       '{"name":"s"}',
       "--http1",
     ]);
@@ -167,7 +167,7 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
       { greeting: "hello, s #2" },
       { greeting: "hello, s #3" },
     ]);
-    const stream = await cli(["invoke", provider.target, "greet.v1.GreeterService/GreetBidi", "--http1"]);
+    const stream = await cli(["invoke", provider.target, "fixture.v1.GreeterService/GreetBidi", "--http1"]);
     expect(stream.code).toBe(2);
     expect(stream.stderr).toMatch(/--http1.*unary and server-streaming.*GreetBidi/);
   });
@@ -206,26 +206,26 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
   });
 
   it("an unknown method or service says what exists instead", async () => {
-    const method = await cli(["invoke", provider.target, "greet.v1.GreeterService/Nope"]);
+    const method = await cli(["invoke", provider.target, "fixture.v1.GreeterService/Nope"]);
     expect(method.code).toBe(15);
     expect(JSON.parse(method.stderr).message).toMatch(
-      /unknown method Nope of greet\.v1\.GreeterService; its methods: Greet, GreetStream, GreetClientStream, GreetBidi/,
+      /unknown method Nope of fixture\.v1\.GreeterService; its methods: Greet, GreetStream, GreetClientStream, GreetBidi/,
     );
     const service = await cli(["invoke", provider.target, "no.such.Service/Call"]);
     expect(service.code).toBe(15);
-    expect(JSON.parse(service.stderr).message).toMatch(/no\.such\.Service.*greet\.v1\.GreeterService/);
+    expect(JSON.parse(service.stderr).message).toMatch(/no\.such\.Service.*fixture\.v1\.GreeterService/);
   });
 
   it("lists services without a method, and methods with only a service", async () => {
     const services = await cli(["invoke", provider.target]);
     expect(services.stdout.trim().split("\n").sort()).toEqual([
-      "greet.v1.GreeterService",
+      "fixture.v1.GreeterService",
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
       GREETINGS, // a generic (interface) service is described through reflection too
     ]);
-    const methods = await cli(["invoke", provider.target, "greet.v1.GreeterService"]);
-    expect(methods.stdout).toContain("greet.v1.GreeterService/GreetBidi (bidi streaming)");
+    const methods = await cli(["invoke", provider.target, "fixture.v1.GreeterService"]);
+    expect(methods.stdout).toContain("fixture.v1.GreeterService/GreetBidi (bidi streaming)");
   });
 
   it("bad JSON, a request that does not fit the schema and a bad target exit 2 before calling", async () => {
@@ -234,7 +234,7 @@ describe("dubbo-mesh invoke against a dubbo-mesh provider", () => {
     expect(json.stderr).toMatch(/not valid JSON/);
     const field = await cli(["invoke", provider.target, GREET, '{"nmae":"x"}']);
     expect(field.code).toBe(2);
-    expect(field.stderr).toMatch(/greet\.v1\.GreetRequest.*nmae/);
+    expect(field.stderr).toMatch(/fixture\.v1\.GreetRequest.*nmae/);
     const target = await cli(["invoke", "ftp://x:1", GREET]);
     expect(target.code).toBe(2);
     expect(target.stderr).toMatch(/ftp/);
@@ -251,8 +251,10 @@ describe("dubbo-mesh invoke against @grpc/grpc-js with @grpc/reflection", () => 
   let server: grpc.Server;
   let target: string;
   beforeAll(async () => {
-    const definition = protoLoader.loadSync("greet/v1/greet.proto", { includeDirs: [`${repoRoot}proto`] });
-    const greeter = definition["greet.v1.GreeterService"] as unknown as grpc.ServiceDefinition;
+    const definition = protoLoader.loadSync("fixture/v1/greeter.proto", {
+      includeDirs: [`${repoRoot}proto`, `${repoRoot}test/proto`],
+    });
+    const greeter = definition["fixture.v1.GreeterService"] as unknown as grpc.ServiceDefinition;
     server = new grpc.Server();
     server.addService(greeter, {
       Greet: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, callback: grpc.sendUnaryData<unknown>) =>
@@ -278,12 +280,12 @@ describe("dubbo-mesh invoke against @grpc/grpc-js with @grpc/reflection", () => 
     expect(unary.stderr).toBe("");
     expect(unary.code).toBe(0);
     expect(replies(unary.stdout)).toEqual([{ greeting: "grpc-js, zoe|me" }]);
-    const stream = await cli(["invoke", target, "greet.v1.GreeterService/GreetStream", '{"name":"yan"}']);
+    const stream = await cli(["invoke", target, "fixture.v1.GreeterService/GreetStream", '{"name":"yan"}']);
     expect(replies(stream.stdout)).toEqual([{ greeting: "grpc-js, yan #1" }, { greeting: "grpc-js, yan #2" }]);
   });
 
   it("passes the peer's status through as the exit code", async () => {
-    const run = await cli(["invoke", target, "greet.v1.GreeterService/GreetClientStream", "[]"]);
+    const run = await cli(["invoke", target, "fixture.v1.GreeterService/GreetClientStream", "[]"]);
     expect(run.code).toBe(22);
     expect(JSON.parse(run.stderr).code).toBe("Unimplemented");
   });
@@ -299,7 +301,7 @@ describe("dubbo-mesh health", () => {
   it("exits 0 and prints SERVING for a started provider, for the server and for a service", async () => {
     const all = await cli(["health", serving.target]);
     expect(all).toMatchObject({ code: 0, stdout: "SERVING\n" });
-    const one = await cli(["health", serving.target, "greet.v1.GreeterService", "--timeout", "2000"]);
+    const one = await cli(["health", serving.target, "fixture.v1.GreeterService", "--timeout", "2000"]);
     expect(one).toMatchObject({ code: 0, stdout: "SERVING\n" });
   });
 
@@ -359,7 +361,7 @@ describe("dubbo-mesh qos against a real QOS port", () => {
   it("passes command arguments as path segments", async () => {
     const run = await cli(["qos", "ls", "--qos", qos]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("greet.v1.GreeterService");
+    expect(run.stdout).toContain("fixture.v1.GreeterService");
   });
 
   it("an unknown command exits 1 with the 404 answer; an unreachable port exits 1", async () => {

@@ -7,11 +7,11 @@
  */
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { createConsumer, type EndpointChange } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type BlackholeNamespace, createBlackholeNamespace, netnsUnavailable } from "./support/blackhole-namespace.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const unavailable = netnsUnavailable();

@@ -1,8 +1,8 @@
 import { Code, ConnectError, createConsumer } from "@dubbo-mesh/consumer";
 import { callInfo, createProvider } from "@dubbo-mesh/provider";
 import { silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { describe, expect, it } from "vitest";
+import { GreeterService } from "./support/greeter-proto.js";
 
 async function run(maxConnectionAge: number) {
   const events: string[] = [];

@@ -1,7 +1,7 @@
 import * as net from "node:net";
 import { createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { describe, expect, it } from "vitest";
+import { GreeterService } from "./support/greeter-proto.js";
 import { h2Frame, h2Preface, hpackLiteral } from "./support/h2-frames.js";
 import { spawnNode } from "./support/processes.js";
 
@@ -33,7 +33,7 @@ describe("a peer that resets its TCP connection mid-call", () => {
       const port = Number(started.protocolPort);
       for (let i = 0; i < 20; i++) {
         // A slow call, reset once its handler runs; even i: unary, odd: server streaming.
-        const path = i % 2 === 0 ? "/greet.v1.GreeterService/Greet" : "/greet.v1.GreeterService/GreetStream";
+        const path = i % 2 === 0 ? "/fixture.v1.GreeterService/Greet" : "/fixture.v1.GreeterService/GreetStream";
         const socket = net.connect(port, "127.0.0.1", () => socket.write(rawCall(port, path, "sleep:5000")));
         socket.on("error", () => {});
         await p.waitFor(() => count("handler-entered") > i);

@@ -10,8 +10,8 @@ import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { Code, ConnectError, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
-import { GreeterService, type GreetRequest, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterEach, describe, expect, it } from "vitest";
+import { GreeterService, type GreetRequest, GreetResponseSchema } from "./support/greeter-proto.js";
 import { grpcFrame } from "./support/raw-http.js";
 import { settled, until } from "./support/wait.js";
 

@@ -4,8 +4,8 @@ import * as net from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { Code, ConnectError, type ConsumerOptions, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
-import { GreeterService, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { GreeterService, GreetResponseSchema } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;

@@ -1,12 +1,12 @@
 import { createConsumer } from "@dubbo-mesh/consumer";
 import { createLifecycle } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { expect, it } from "vitest";
+import { GreeterService } from "./support/greeter-proto.js";
 import { startContractProvider } from "./support/start-provider.js";
 
 /** A REST-style Triple call (`GET /<service>/<Method>?name=…`): connect's general path serves it. */
 async function restGreet(url: string, name: string): Promise<unknown> {
-  const res = await fetch(`${url}/greet.v1.GreeterService/Greet?name=${encodeURIComponent(name)}`);
+  const res = await fetch(`${url}/fixture.v1.GreeterService/Greet?name=${encodeURIComponent(name)}`);
   expect(res.status).toBe(200);
   return res.json();
 }

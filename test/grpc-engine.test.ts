@@ -2,9 +2,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { createDubboMetrics, type DubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
-import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "./support/greeter-proto.js";
 import { connectH2, grpcFrame, grpcMessage, grpcMessages, grpcStatus, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
@@ -13,7 +13,7 @@ import { startContractProvider, type TestProvider } from "./support/start-provid
 
 const GRPC = { "content-type": "application/grpc", te: "trailers" };
 const JSON_GRPC = { "content-type": "application/grpc+json", te: "trailers" };
-const path = (m: string) => `/greet.v1.GreeterService/${m}`;
+const path = (m: string) => `/fixture.v1.GreeterService/${m}`;
 
 function frame(name: string): Buffer {
   return grpcFrame(toBinary(GreetRequestSchema, create(GreetRequestSchema, { name })));
@@ -55,7 +55,7 @@ const greeter = {
 };
 
 function count(metrics: DubboMetrics, method: string, outcome: RpcOutcome): number {
-  return metrics.calls("provider", "greet.v1.GreeterService", method)?.[outcome] ?? 0;
+  return metrics.calls("provider", "fixture.v1.GreeterService", method)?.[outcome] ?? 0;
 }
 
 describe("the provider's gRPC engine", () => {
@@ -238,7 +238,7 @@ describe("the provider's gRPC engine", () => {
       GreetStream: count(metrics, "GreetStream", "succeed"),
       GreetClientStream: count(metrics, "GreetClientStream", "succeed"),
       GreetBidi: count(metrics, "GreetBidi", "succeed"),
-      missing: metrics.calls("provider", "greet.v1.GreeterService", "Greet")?.requests ?? 0,
+      missing: metrics.calls("provider", "fixture.v1.GreeterService", "Greet")?.requests ?? 0,
     };
     const session = await connectH2(provider.url);
     try {
@@ -254,8 +254,8 @@ describe("the provider's gRPC engine", () => {
       await expect.poll(() => count(metrics, m, "succeed"), { timeout: 5000 }).toBe(before[m] + 1);
     }
     // The call without a message counts once too, as started and failed (UNIMPLEMENTED: service_unavailable).
-    expect(metrics.calls("provider", "greet.v1.GreeterService", "Greet")?.requests).toBe(before.missing + 2);
-    expect(metrics.calls("provider", "greet.v1.GreeterService", "GreetBidi")?.processing).toBe(0);
+    expect(metrics.calls("provider", "fixture.v1.GreeterService", "Greet")?.requests).toBe(before.missing + 2);
+    expect(metrics.calls("provider", "fixture.v1.GreeterService", "GreetBidi")?.processing).toBe(0);
   });
 
   it("labels a call's metrics with the version and group of the registration that served it", async () => {
@@ -267,7 +267,7 @@ describe("the provider's gRPC engine", () => {
     try {
       const headers = { ...GRPC, "tri-service-version": "1.0.0", "tri-service-group": "blue" };
       expect(grpcStatus(await h2Request(session, { path: path("Greet"), headers, body: frame("v") }))).toBe(0);
-      expect(own.calls("provider", "greet.v1.GreeterService", "Greet", "1.0.0", "blue")?.succeed).toBe(1);
+      expect(own.calls("provider", "fixture.v1.GreeterService", "Greet", "1.0.0", "blue")?.succeed).toBe(1);
     } finally {
       session.close();
       await routed.close();

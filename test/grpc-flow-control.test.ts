@@ -4,8 +4,8 @@ import { gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { createDubboMetrics, type DubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
-import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "./support/greeter-proto.js";
 import { connectH2, grpcFrame, grpcMessages, grpcStatus, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 import { until } from "./support/wait.js";
@@ -66,7 +66,7 @@ const greeter = {
 };
 
 function count(metrics: DubboMetrics, method: string, outcome: RpcOutcome): number {
-  return metrics.calls("provider", "greet.v1.GreeterService", method)?.[outcome] ?? 0;
+  return metrics.calls("provider", "fixture.v1.GreeterService", method)?.[outcome] ?? 0;
 }
 
 /**
@@ -111,7 +111,7 @@ describe("flow control on the gRPC engine", () => {
     try {
       const stream = session.request({
         ":method": "POST",
-        ":path": "/greet.v1.GreeterService/GreetStream",
+        ":path": "/fixture.v1.GreeterService/GreetStream",
         ...GRPC,
         "grpc-timeout": "1S",
       });
@@ -141,7 +141,7 @@ describe("flow control on the gRPC engine", () => {
     try {
       const stream = session.request({
         ":method": "POST",
-        ":path": "/greet.v1.GreeterService/GreetClientStream",
+        ":path": "/fixture.v1.GreeterService/GreetClientStream",
         ...GRPC,
         "grpc-timeout": "1S",
         "x-case": "never-reads-flood",
@@ -177,7 +177,7 @@ describe("flow control on the gRPC engine", () => {
     try {
       const stream = session.request({
         ":method": "POST",
-        ":path": "/greet.v1.GreeterService/GreetClientStream",
+        ":path": "/fixture.v1.GreeterService/GreetClientStream",
         ...GRPC,
         ...(encoding === "gzip" ? { "grpc-encoding": "gzip" } : {}),
         "x-case": `slow-${encoding}`,
@@ -206,7 +206,7 @@ describe("flow control on the gRPC engine", () => {
     const session = await connectH2(provider.url);
     try {
       const r = await h2Request(session, {
-        path: "/greet.v1.GreeterService/GreetClientStream",
+        path: "/fixture.v1.GreeterService/GreetClientStream",
         headers: { ...GRPC, "x-case": "after" },
         body: [frame("1:a"), frame("2:b")],
       });

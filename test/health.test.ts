@@ -1,13 +1,13 @@
 import { createProvider, type Provider } from "@dubbo-mesh/provider";
 import { createDubboMetrics, createLifecycle, type Lifecycle, silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPython } from "./peers/python-peer.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { createGrpcJsHealthClient, type GrpcJsHealthClient } from "./support/grpc-js-health-client.js";
 import { until } from "./support/wait.js";
 
-const SERVICE = "greet.v1.GreeterService";
+const SERVICE = "fixture.v1.GreeterService";
 
 describe("grpc.health.v1 on the protocol port follows the lifecycle", () => {
   let lifecycle: Lifecycle;

@@ -6,9 +6,9 @@
  * deadline. Unary and server-streaming calls each.
  */
 import { Code, ConnectError, createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PYTHON, pythonPeersDir } from "./peers/python-peer.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { type EventProcess, spawnEvents } from "./support/processes.js";
 
 /** One misbehaviour: the `x-hostile` case, and what the call must end with. */

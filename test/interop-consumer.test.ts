@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeBinaryHeader, encodeBinaryHeader } from "@connectrpc/connect";
 import { Code, ConnectError, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
-import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GrpcJsGreeter, startGrpcJsGreeter } from "./peers/grpc-js-greeter.js";
 import { type PythonGreeter, startPythonGreeter } from "./peers/python-peer.js";
+import { GreeterService, type GreetRequest } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const ECHO_BIN = new Uint8Array([0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]);

@@ -2,10 +2,10 @@ import { once } from "node:events";
 import * as http2 from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PYTHON, pythonPeersDir } from "./peers/python-peer.js";
 import { startFreezingProxy } from "./support/freezing-proxy.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { type EventProcess, spawnEvents } from "./support/processes.js";
 import { startContractProvider } from "./support/start-provider.js";
 
@@ -60,7 +60,7 @@ describe.each(servers)("keepalive against gRPC's ping enforcement: %s", (_name, 
       await once(session, "connect");
       const stream = session.request({
         ":method": "POST",
-        ":path": "/greet.v1.GreeterService/Greet",
+        ":path": "/fixture.v1.GreeterService/Greet",
         "content-type": "application/grpc",
         te: "trailers",
       });

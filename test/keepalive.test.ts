@@ -7,8 +7,8 @@ import { startContractProvider, type TestProvider } from "./support/start-provid
 // that went quiet and closes it when no ACK comes; and it polices the client's PINGs as gRPC servers do — GOAWAY
 // ENHANCE_YOUR_CALM "too_many_pings" past the strikes — unless the server sent data in between.
 
-const GREET = "/greet.v1.GreeterService/Greet";
-const GREET_BIDI = "/greet.v1.GreeterService/GreetBidi";
+const GREET = "/fixture.v1.GreeterService/Greet";
+const GREET_BIDI = "/fixture.v1.GreeterService/GreetBidi";
 const ENHANCE_YOUR_CALM = 0xb;
 
 let provider: TestProvider | undefined;

@@ -8,9 +8,9 @@ import {
   type ReferenceOptions,
 } from "@dubbo-mesh/consumer";
 import { referenceUrl } from "@dubbo-mesh/consumer/internal";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dnsmasq, startDnsmasq } from "./support/dnsmasq.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const FQDN = "greeter-provider.demo.svc.cluster.local";
@@ -55,8 +55,8 @@ describe("meshAddress: <providedBy>.<namespace>.svc.<clusterDomain>:<port>", () 
   it("a reference url overrides all of it", () => {
     const ctx = { meshEnable: true, env: { POD_NAMESPACE: "demo" } };
     const ref = { url: "tri://10.0.0.7:20880", providedBy: "p", providerPort: 1 };
-    expect(referenceUrl("greet.v1.GreeterService", ref, ctx).href).toBe("http://10.0.0.7:20880/");
-    expect(referenceUrl("greet.v1.GreeterService", { providedBy: "p" }, ctx).href).toBe(
+    expect(referenceUrl("fixture.v1.GreeterService", ref, ctx).href).toBe("http://10.0.0.7:20880/");
+    expect(referenceUrl("fixture.v1.GreeterService", { providedBy: "p" }, ctx).href).toBe(
       "http://p.demo.svc.cluster.local:50052/",
     );
   });
@@ -72,7 +72,7 @@ describe("mesh mode (dubbo.consumer.mesh-enable) checks at reference()", () => {
 
   it("no providedBy and no url -> error naming the service and providedBy", () => {
     expect(() => mesh.reference(GreeterService, {})).toThrow(
-      /greet\.v1\.GreeterService: providedBy is required in mesh mode/,
+      /fixture\.v1\.GreeterService: providedBy is required in mesh mode/,
     );
   });
 

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Code, ConnectError } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { parser } from "@prometheus-io/lezer-promql";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { until } from "./support/wait.js";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -124,7 +124,7 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
   it("the consumer counts each call once, by Dubbo's kinds, with Dubbo's labels", async () => {
     const { type, text } = await scrape(consumerQos);
     expect(type).toBe("text/plain; version=0.0.4; charset=utf-8");
-    const greet = { application_name: "metrics-consumer", interface: "greet.v1.GreeterService", method: "Greet" };
+    const greet = { application_name: "metrics-consumer", interface: "fixture.v1.GreeterService", method: "Greet" };
     expect(sample(text, "dubbo_consumer_requests_total", greet)).toBe(7);
     expect(sample(text, "dubbo_consumer_requests_succeed_total", greet)).toBe(3);
     expect(sample(text, "dubbo_consumer_requests_business_failed_total", greet)).toBe(1);
@@ -142,7 +142,7 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
   });
 
   it("the provider counts what it served", async () => {
-    const greet = { application_name: "metrics-provider", interface: "greet.v1.GreeterService", method: "Greet" };
+    const greet = { application_name: "metrics-provider", interface: "fixture.v1.GreeterService", method: "Greet" };
     let text = "";
     // The call the consumer gave up on ends on the provider at its deadline (or the client's cancel): wait for it.
     await until(async () => {

@@ -12,12 +12,12 @@ import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect
 import { type BalancerFactory, createConsumer } from "@dubbo-mesh/consumer";
 import { grpc as grpcWire } from "@dubbo-mesh/protocol";
 import { createDubboMetrics, type DubboMetrics } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, describe, expect, it } from "vitest";
 import { GREETER_SERVICE, greeterServiceDefinition } from "./peers/protos.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { createGrpcJsHealthClient } from "./support/grpc-js-health-client.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 

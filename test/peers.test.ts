@@ -96,7 +96,7 @@ describe("grpc-js greeter peer with the grpc-js client", () => {
   });
 
   it("answers an unknown method with UNIMPLEMENTED (12)", async () => {
-    const error = await rejection(client.unary("/greet.v1.GreeterService/Nope", "x"));
+    const error = await rejection(client.unary("/fixture.v1.GreeterService/Nope", "x"));
     expect(error.code).toBe(12);
     expect(error.codeName).toBe("UNIMPLEMENTED");
   });
@@ -193,7 +193,7 @@ describe("python grpcio health client against the grpc-js health service", () =>
     const serving = await runPython("health_client.py", [greeter.target, "check", ""]);
     expect(serving.code).toBe(0);
     expect(serving.json).toEqual({ status: "SERVING" });
-    const service = await runPython("health_client.py", [greeter.target, "check", "greet.v1.GreeterService"]);
+    const service = await runPython("health_client.py", [greeter.target, "check", "fixture.v1.GreeterService"]);
     expect(service.json).toEqual({ status: "SERVING" });
     const unknown = await runPython("health_client.py", [greeter.target, "check", "no.such.Service"]);
     expect(unknown.code).toBe(0);

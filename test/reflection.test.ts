@@ -45,16 +45,20 @@ describe("grpc.reflection.v1 on the provider", () => {
   it("lists every exported service, health and reflection included", async () => {
     const res = await ask(provider.target, { listServices: "" });
     const names = res.listServicesResponse?.service.map((s) => s.name).sort();
-    expect(names).toEqual(["greet.v1.GreeterService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"]);
+    expect(names).toEqual([
+      "fixture.v1.GreeterService",
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+    ]);
   });
 
   it("returns the file declaring a service, a method and a message, as FileDescriptorProtos", async () => {
-    for (const symbol of ["greet.v1.GreeterService", "greet.v1.GreeterService.Greet", "greet.v1.GreetRequest"]) {
+    for (const symbol of ["fixture.v1.GreeterService", "fixture.v1.GreeterService.Greet", "fixture.v1.GreetRequest"]) {
       const res = await ask(provider.target, { fileContainingSymbol: symbol });
       const files = (res.fileDescriptorResponse?.fileDescriptorProto ?? []).map((b) =>
         fromBinary(FileDescriptorProtoSchema, b),
       );
-      expect(files[0]?.name).toBe("greet/v1/greet.proto");
+      expect(files[0]?.name).toBe("fixture/v1/greeter.proto");
       expect(files[0]?.service[0]?.method.map((m) => m.name)).toEqual([
         "Greet",
         "GreetStream",

@@ -8,8 +8,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "@connectrpc/connect";
 import { Code, ConnectError, type Consumer, createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, describe, expect, it } from "vitest";
+import { GreeterService } from "./support/greeter-proto.js";
 import { freePort, type Haproxy, startHaproxy } from "./support/haproxy.js";
 import { type ProviderProcess, startProviderProcess } from "./support/provider-process.js";
 

@@ -4,10 +4,10 @@ import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Code, createConsumer } from "@dubbo-mesh/consumer";
 import type { ProviderOptions } from "@dubbo-mesh/provider";
 import { createDubboMetrics, type DubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
-import { GreeterService, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService, GreetRequestSchema, GreetResponseSchema } from "./support/greeter-proto.js";
 import { grpcJsGreetStream } from "./support/grpc-js-stream.js";
 import { connectH2, grpcFrame, grpcMessage, grpcMessages, grpcStatus, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
@@ -17,7 +17,7 @@ import { settled, until } from "./support/wait.js";
 // Server streaming on the provider's gRPC engine, binary and JSON (`application/grpc+json`): each test checks that
 // its calls ran on the engine (the handler got the engine's own context).
 
-const GREET_STREAM = "/greet.v1.GreeterService/GreetStream";
+const GREET_STREAM = "/fixture.v1.GreeterService/GreetStream";
 const GRPC = { "content-type": "application/grpc", te: "trailers" };
 
 const lanes: { lane: StreamCall["lane"]; options: ProviderOptions }[] = [{ lane: "engine", options: {} }];
@@ -32,7 +32,7 @@ function greetings(body: Buffer): string[] {
 
 /** Counts the finished GreetStream calls of one outcome (`dubbo_provider_requests_succeed_total`, ...). */
 function completed(metrics: DubboMetrics, outcome: RpcOutcome): number {
-  return metrics.calls("provider", "greet.v1.GreeterService", "GreetStream")?.[outcome] ?? 0;
+  return metrics.calls("provider", "fixture.v1.GreeterService", "GreetStream")?.[outcome] ?? 0;
 }
 
 describe.each(lanes)("server streaming on the $lane", ({ lane, options }) => {
@@ -317,7 +317,7 @@ describe.each(lanes)("server streaming on the $lane", ({ lane, options }) => {
         (e: unknown) => ConnectError.from(e),
       );
       expect(miss?.code).toBe(Code.Unimplemented);
-      expect(miss?.rawMessage).toMatch(/no provider for greet\.v1\.GreeterService.*9\.9\.9/);
+      expect(miss?.rawMessage).toMatch(/no provider for fixture\.v1\.GreeterService.*9\.9\.9/);
     } finally {
       await routed.close();
       await strict.close();

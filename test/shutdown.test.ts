@@ -1,6 +1,6 @@
 import { Code, ConnectError, createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, describe, expect, it } from "vitest";
+import { GreeterService } from "./support/greeter-proto.js";
 import { createGrpcJsHealthClient } from "./support/grpc-js-health-client.js";
 import { type EventProcess, spawnNode } from "./support/processes.js";
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError, createConsumer, type EndpointChange } from "@dubbo-mesh/consumer";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FreezingProxy, startFreezingProxy } from "./support/freezing-proxy.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 /** One call of the scenario: when it started (ms after the freeze; negative before) and how it ended. */

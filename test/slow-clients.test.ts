@@ -5,9 +5,9 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { createProvider } from "@dubbo-mesh/provider";
 import { silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService, GreetRequestSchema } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService, GreetRequestSchema } from "./support/greeter-proto.js";
 import { grpcFrame } from "./support/raw-http.js";
 
 // Clients that send too slowly, or not at all, on the protocol port: each is dropped once its limit passes (small
@@ -99,7 +99,7 @@ async function openGrpcStream(): Promise<{ done: Promise<{ status: number; bytes
   session.on("error", () => {});
   const stream = session.request({
     ":method": "POST",
-    ":path": "/greet.v1.GreeterService/GreetStream",
+    ":path": "/fixture.v1.GreeterService/GreetStream",
     "content-type": "application/grpc",
     te: "trailers",
   });
@@ -132,7 +132,7 @@ async function openHttp1Stream(): Promise<{ done: Promise<string> }> {
     host: "127.0.0.1",
     port,
     method: "POST",
-    path: "/greet.v1.GreeterService/GreetStream",
+    path: "/fixture.v1.GreeterService/GreetStream",
     headers: { "content-type": "application/connect+json", "content-length": envelope.length },
     agent: false,
   });
@@ -160,7 +160,7 @@ describe("slow clients on the protocol port (dubbo.protocol.headers-timeout / re
     const grpcStream = await openGrpcStream();
     const h1Stream = await openHttp1Stream();
 
-    const dropped = await trickle("POST /greet.v1.GreeterService/Greet HTTP/1.1\r\nX-Slow: ", "abcdefgh");
+    const dropped = await trickle("POST /fixture.v1.GreeterService/Greet HTTP/1.1\r\nX-Slow: ", "abcdefgh");
     expect(dropped.received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
 
     // Both streams outlived the limits (their handlers are still parked at the first reply): let them finish.
@@ -173,7 +173,7 @@ describe("slow clients on the protocol port (dubbo.protocol.headers-timeout / re
 
   it("drops an HTTP/1.1 request whose body is trickled past request-timeout", async () => {
     const head =
-      "POST /greet.v1.GreeterService/Greet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+      "POST /fixture.v1.GreeterService/Greet HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
       "Content-Length: 100000\r\n\r\n";
     const dropped = await trickle(head, '{"name":"');
     expect(dropped.received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
@@ -191,7 +191,7 @@ describe("slow clients on the protocol port (dubbo.protocol.headers-timeout / re
   });
 
   it("still serves a prompt HTTP/1.1 request on the same port", async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/greet.v1.GreeterService/Greet`, {
+    const res = await fetch(`http://127.0.0.1:${port}/fixture.v1.GreeterService/Greet`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: "quick" }),

@@ -9,9 +9,9 @@
 import * as http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { grpc as grpcWire } from "@dubbo-mesh/protocol";
-import { GreetRequestSchema } from "@dubbo-mesh/sample-greeter";
 import { afterEach, describe, expect, it } from "vitest";
 import { GREETER_SERVICE } from "./peers/protos.js";
+import { GreetRequestSchema } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 const running: TestProvider[] = [];

@@ -7,7 +7,7 @@ import { startContractProvider, type TestProvider } from "./support/start-provid
 import { createTestPki, SERVER_SANS } from "./support/test-pki.js";
 
 const bin = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
-const GREET = "greet.v1.GreeterService/Greet";
+const GREET = "fixture.v1.GreeterService/Greet";
 
 async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });

@@ -4,13 +4,13 @@ import { Code, ConnectError, type Consumer, type ConsumerOptions, createConsumer
 import { health } from "@dubbo-mesh/protocol";
 import { callInfo } from "@dubbo-mesh/provider";
 import { silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startGrpcJsGreeter } from "./peers/grpc-js-greeter.js";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { type Dnsmasq, startDnsmasq } from "./support/dnsmasq.js";
+import { GreeterService, type GreetRequest } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 import { createTestPki, SERVER_SANS } from "./support/test-pki.js";
 

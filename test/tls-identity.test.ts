@@ -1,11 +1,11 @@
 import type { HandlerContext, Interceptor } from "@connectrpc/connect";
 import { callInfo, type ServerTlsOptions } from "@dubbo-mesh/provider";
-import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGrpcJsGreeterClient } from "./peers/grpc-js-client.js";
 import { pythonTlsArgs } from "./peers/peer-tls.js";
 import { runPython } from "./peers/python-peer.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService, type GreetRequest } from "./support/greeter-proto.js";
 import { rejection } from "./support/grpc-expect.js";
 import { curl } from "./support/raw-http.js";
 import { startContractProvider } from "./support/start-provider.js";
@@ -81,7 +81,7 @@ describe.each([
       // connect's encoder percent-encodes ':' and '/' in grpc-message and grpc-js decodes it with decodeURI, which
       // leaves those escaped: decode here what a grpc-go or grpcio client would show.
       expect(decodeURIComponent(denied.details)).toBe(
-        "spiffe://cluster.local/ns/jobs/sa/batch may not call greet.v1.GreeterService",
+        "spiffe://cluster.local/ns/jobs/sa/batch may not call fixture.v1.GreeterService",
       );
       // Every call kind is checked, not only unary.
       expect((await rejection(clients.batch.greetStream("b"))).code).toBe(7);
@@ -112,13 +112,13 @@ describe("authorization over HTTP/1.1 and permissive cleartext", () => {
     );
     const json = { "content-type": "application/json" };
     try {
-      const allowed = await curl(`https://localhost:${p.port}/greet.v1.GreeterService/Greet`, {
+      const allowed = await curl(`https://localhost:${p.port}/fixture.v1.GreeterService/Greet`, {
         headers: json,
         body: JSON.stringify({ name: "curl" }),
         args: ["--cacert", ca.cert, "--cert", web.cert, "--key", web.key],
       });
       expect(JSON.parse(allowed.body.toString())).toEqual({ greeting: "hello, curl" });
-      const denied = await curl(`https://localhost:${p.port}/greet.v1.GreeterService/Greet`, {
+      const denied = await curl(`https://localhost:${p.port}/fixture.v1.GreeterService/Greet`, {
         headers: json,
         body: JSON.stringify({ name: "curl" }),
         args: ["--cacert", ca.cert, "--cert", batch.cert, "--key", batch.key],
@@ -129,7 +129,7 @@ describe("authorization over HTTP/1.1 and permissive cleartext", () => {
       try {
         const e = await rejection(cleartext.greet("plain"));
         expect(e.code).toBe(7);
-        expect(e.details).toBe("a caller without a verified client certificate may not call greet.v1.GreeterService");
+        expect(e.details).toBe("a caller without a verified client certificate may not call fixture.v1.GreeterService");
       } finally {
         cleartext.close();
       }

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import * as tls from "node:tls";
 import { createProvider, type ServerTlsOptions } from "@dubbo-mesh/provider";
 import { silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGrpcJsGreeterClient } from "./peers/grpc-js-client.js";
@@ -11,6 +10,7 @@ import { pythonTlsArgs } from "./peers/peer-tls.js";
 import { runPython } from "./peers/python-peer.js";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { describeGreeterContract } from "./support/contract-suite.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { rejection } from "./support/grpc-expect.js";
 import { curl } from "./support/raw-http.js";
 import { createRecordingLogger } from "./support/recording-logger.js";
@@ -89,7 +89,7 @@ describe("provider TLS port", () => {
       ]);
       expect(health.json).toEqual({ status: "SERVING" });
       for (const httpVersion of ["1.1", "2"] as const) {
-        const r = await curl(`https://localhost:${p.port}/greet.v1.GreeterService/Greet`, {
+        const r = await curl(`https://localhost:${p.port}/fixture.v1.GreeterService/Greet`, {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ name: "curl" }),
           args: ["--cacert", meshCa.cert],
@@ -112,7 +112,7 @@ describe("provider TLS port", () => {
     try {
       const refused = await rejection(cleartext.greet("plain", { deadlineMs: 3000 }));
       expect(refused.code).toBe(14); // UNAVAILABLE
-      const http = await curl(`http://127.0.0.1:${p.port}/greet.v1.GreeterService/Greet`, {
+      const http = await curl(`http://127.0.0.1:${p.port}/fixture.v1.GreeterService/Greet`, {
         headers: { "content-type": "application/json" },
         body: "{}",
       });
@@ -183,7 +183,7 @@ describe("provider TLS port", () => {
       expect((await cleartext.greet("plain")).greeting).toBe("hello, plain");
       const s = await secure.greetStream("s");
       expect(s.greetings).toHaveLength(3);
-      const http = await curl(`http://127.0.0.1:${p.port}/greet.v1.GreeterService/Greet`, {
+      const http = await curl(`http://127.0.0.1:${p.port}/fixture.v1.GreeterService/Greet`, {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "h1" }),
       });

@@ -1,11 +1,11 @@
 import { createRequire } from "node:module";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { SpanKind } from "@opentelemetry/api";
 import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GreetRequest, type GreetResponse, greeterServiceDefinition } from "./peers/protos.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { parentOf, registerInMemorySdk } from "./support/otel-sdk.js";
 import { until } from "./support/wait.js";
 
@@ -82,7 +82,7 @@ describe("trace interop with grpc-js instrumented by @opentelemetry/instrumentat
     expect(parentOf(ourClient)).toBe(ourServer.spanContext().spanId);
     expect(parentOf(jsServer)).toBe(ourClient.spanContext().spanId);
     // Both sides name the call alike (OpenTelemetry's RPC conventions).
-    expect(jsServer.attributes["rpc.service"] ?? jsServer.name).toContain("greet.v1.GreeterService");
+    expect(jsServer.attributes["rpc.service"] ?? jsServer.name).toContain("fixture.v1.GreeterService");
     expect(ourServer.attributes).toMatchObject({ "rpc.system": "grpc", "rpc.method": "Greet" });
   });
 });

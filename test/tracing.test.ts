@@ -1,11 +1,11 @@
 import { Code, ConnectError } from "@dubbo-mesh/consumer";
 import { createJsonLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { context as otelContext, propagation, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { parentOf, registerInMemorySdk } from "./support/otel-sdk.js";
 import { until } from "./support/wait.js";
 
@@ -80,30 +80,30 @@ describe("OpenTelemetry tracing across a provider that calls another provider", 
     expect(await callFront("alice")).toBe("front(back, alice)");
     const all = await spans(4);
     expect(all).toHaveLength(4);
-    const callerClient = one(all, SpanKind.CLIENT, "greet.v1.GreeterService", (s) => parentOf(s) === undefined);
+    const callerClient = one(all, SpanKind.CLIENT, "fixture.v1.GreeterService", (s) => parentOf(s) === undefined);
     const frontServer = one(
       all,
       SpanKind.SERVER,
-      "greet.v1.GreeterService",
+      "fixture.v1.GreeterService",
       (s) => parentOf(s) === callerClient.spanContext().spanId,
     );
     const frontClient = one(
       all,
       SpanKind.CLIENT,
-      "greet.v1.GreeterService",
+      "fixture.v1.GreeterService",
       (s) => parentOf(s) === frontServer.spanContext().spanId,
     );
     const backServer = one(
       all,
       SpanKind.SERVER,
-      "greet.v1.GreeterService",
+      "fixture.v1.GreeterService",
       (s) => parentOf(s) === frontClient.spanContext().spanId,
     );
     expect(new Set(all.map((s) => s.spanContext().traceId)).size).toBe(1);
-    expect(callerClient.name).toBe("greet.v1.GreeterService/Greet");
+    expect(callerClient.name).toBe("fixture.v1.GreeterService/Greet");
     expect(frontClient.attributes).toMatchObject({
       "rpc.system": "grpc",
-      "rpc.service": "greet.v1.GreeterService",
+      "rpc.service": "fixture.v1.GreeterService",
       "rpc.method": "Greet",
       "rpc.grpc.status_code": 0,
       "server.address": "127.0.0.1",

@@ -2,8 +2,8 @@ import * as http from "node:http";
 import { gunzipSync } from "node:zlib";
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { createDubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
-import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GreeterService, type GreetRequest } from "./support/greeter-proto.js";
 import { curl, tripleError } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
@@ -12,7 +12,7 @@ import { startContractProvider, type TestProvider } from "./support/start-provid
 // interceptors, a client that goes away, shutdown), gzip answers, and limits checked before the body is read —
 // over real HTTP/1.1 sockets (node:http's client and curl).
 
-const GREET = "/greet.v1.GreeterService/Greet";
+const GREET = "/fixture.v1.GreeterService/Greet";
 const JSON_TYPE = { "content-type": "application/json" };
 
 /** How each handler's signal ended, by request name. */
@@ -96,7 +96,7 @@ describe("the provider's Triple HTTP unary engine", () => {
   });
 
   const count = (outcome: RpcOutcome, version = "", group = "") =>
-    metrics.calls("provider", "greet.v1.GreeterService", "Greet", version, group)?.[outcome] ?? 0;
+    metrics.calls("provider", "fixture.v1.GreeterService", "Greet", version, group)?.[outcome] ?? 0;
 
   it("a handler's signal aborts when its call ends, success included (CANCELED), and at its deadline", async () => {
     const ok = await greet(provider.url, "fine");
@@ -115,7 +115,7 @@ describe("the provider's Triple HTTP unary engine", () => {
       timeout: count("timeout"),
       blue: count("succeed", "1.0.0", "blue"),
     };
-    const failedBefore = metrics.calls("provider", "greet.v1.GreeterService", "Greet")?.failed ?? 0;
+    const failedBefore = metrics.calls("provider", "fixture.v1.GreeterService", "Greet")?.failed ?? 0;
     expect((await greet(provider.url, "one")).status).toBe(200);
     const explode = await greet(provider.url, "explode");
     // The service's own exception: INTERNAL without its message, Dubbo's BIZ_EXCEPTION in tri-exception-code.
@@ -136,7 +136,7 @@ describe("the provider's Triple HTTP unary engine", () => {
     expect(count("business")).toBe(before.business + 3);
     expect(count("timeout")).toBe(before.timeout + 1);
     expect(count("succeed", "1.0.0", "blue")).toBe(before.blue + 1);
-    const after = metrics.calls("provider", "greet.v1.GreeterService", "Greet");
+    const after = metrics.calls("provider", "fixture.v1.GreeterService", "Greet");
     // explode, missing, the deadline and the bad body: four failures, nothing left in progress.
     expect(after?.failed).toBe(failedBefore + 4);
     expect(after?.processing).toBe(0);
@@ -149,7 +149,7 @@ describe("the provider's Triple HTTP unary engine", () => {
     expect(JSON.parse(r.body.toString())).toEqual({ greeting: "hello, i" });
     expect(seen).toEqual(["please"]);
     expect(started.get("i")).toBe("triple");
-    expect(r.headers["x-intercepted"]).toBe("greet.v1.GreeterService");
+    expect(r.headers["x-intercepted"]).toBe("fixture.v1.GreeterService");
     // Triple HTTP has no trailers: they come as trailer-* headers, as in connect's unary responses.
     expect(r.headers["trailer-x-done"]).toBe("yes");
     expect(r.headers["tri-protocol-version"]).toBe("1.0.0");

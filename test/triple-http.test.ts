@@ -2,9 +2,9 @@ import type * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService, type GreetRequest, GreetRequestSchema, GreetResponseSchema } from "./support/greeter-proto.js";
 import { connectH2, curl, h2Request, tripleError } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 import { until } from "./support/wait.js";
@@ -12,7 +12,7 @@ import { until } from "./support/wait.js";
 // Triple HTTP unary (`POST /<pkg.Service>/<Method>`, application/json | application/proto) against our provider, from
 // two independent clients: curl over HTTP/1.1 and node:http2 over h2c. Every case runs on both.
 
-const GREET = "/greet.v1.GreeterService/Greet";
+const GREET = "/fixture.v1.GreeterService/Greet";
 const JSON_TYPE = { "content-type": "application/json" };
 const PROTO_TYPE = { "content-type": "application/proto" };
 
@@ -166,7 +166,7 @@ describe.each([
   });
 
   it("unknown method -> 404 UNIMPLEMENTED naming the method", async () => {
-    const r = await post("/greet.v1.GreeterService/Nope", JSON_TYPE, JSON.stringify({ name: "x" }));
+    const r = await post("/fixture.v1.GreeterService/Nope", JSON_TYPE, JSON.stringify({ name: "x" }));
     expect(r.status).toBe(404);
     expect(tripleError(r.body)).toMatchObject({ status: 12, code: "unimplemented" });
     expect(tripleError(r.body).message).toContain("Nope");
@@ -185,7 +185,7 @@ describe.each([
   });
 
   it("a bidi method over Triple HTTP -> UNIMPLEMENTED (HTTP/1.1: Dubbo's refusal and 505; HTTP/2: use gRPC)", async () => {
-    const r = await post("/greet.v1.GreeterService/GreetBidi", JSON_TYPE, JSON.stringify({ name: "x" }));
+    const r = await post("/fixture.v1.GreeterService/GreetBidi", JSON_TYPE, JSON.stringify({ name: "x" }));
     const error = tripleError(r.body);
     expect(error.status).toBe(12);
     expect(r.status).toBe(http1 ? 505 : 404);

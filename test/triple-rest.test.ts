@@ -3,9 +3,9 @@ import { promisify } from "node:util";
 import { create, createFileRegistry, type DescService, setExtension } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, file_google_protobuf_timestamp, MethodOptionsSchema } from "@bufbuild/protobuf/wkt";
 import { googleApi, HttpRuleSchema } from "@dubbo-mesh/protocol";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 // REST-style unary calls on the protocol port: GET /<service>/<Method>?field=value (query bound by proto JSON
@@ -121,7 +121,7 @@ describe.each([
   const get = (path: string) => curl([http, `${provider.url}${path}`]);
 
   it("GET /<service>/<Method>?name=… binds the query to the request", async () => {
-    const r = await get("/greet.v1.GreeterService/Greet?name=alice");
+    const r = await get("/fixture.v1.GreeterService/Greet?name=alice");
     expect(r.status).toBe(200);
     expect(r.headers).toMatch(/\r\ncontent-type: application\/json\r\n/i);
     expect(r.json).toEqual({ greeting: "hello, alice" });
@@ -209,7 +209,7 @@ describe.each([
   it("a POST with Dubbo Java's method name (first letter lower case) reaches the IDL method", async () => {
     const r = await curl([
       ...[http, "-H", "content-type: application/json", "-d", '{"name":"java"}'],
-      `${provider.url}/greet.v1.GreeterService/greet`,
+      `${provider.url}/fixture.v1.GreeterService/greet`,
     ]);
     expect(r.json).toEqual({ greeting: "hello, java" });
   });
@@ -220,13 +220,17 @@ describe.each([
   });
 
   it("GET of a bidi method -> 405", async () => {
-    const r = await get("/greet.v1.GreeterService/GreetBidi");
+    const r = await get("/fixture.v1.GreeterService/GreetBidi");
     expect(r.status).toBe(405);
     expect(r.json.message).toMatch(/GET calls unary and server-streaming methods/);
   });
 
   it("GET of a server-streaming method answers Server-Sent Events (what EventSource sends)", async () => {
-    const { stdout } = await run("curl", ["-sS", http, `${provider.url}/greet.v1.GreeterService/GreetStream?name=es`]);
+    const { stdout } = await run("curl", [
+      "-sS",
+      http,
+      `${provider.url}/fixture.v1.GreeterService/GreetStream?name=es`,
+    ]);
     expect(stdout).toBe(
       'data:{"greeting":"hello, es #1"}\n\ndata:{"greeting":"hello, es #2"}\n\ndata:{"greeting":"hello, es #3"}\n\n',
     );

@@ -1,10 +1,10 @@
 import * as http from "node:http";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { createConsumer } from "@dubbo-mesh/consumer";
-import { GreeterService, type GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { curlStream, sseEvents } from "./support/curl-stream.js";
+import { GreeterService, type GreetRequest } from "./support/greeter-proto.js";
 import { connectH2, grpcFrame, grpcMessages, h2Request } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 import { until } from "./support/wait.js";
@@ -12,7 +12,7 @@ import { until } from "./support/wait.js";
 // Triple server streaming over HTTP/1.1 as Server-Sent Events (Dubbo Java 3.3's Http1SseServerChannelObserver):
 // curl -N reads the events as the handler produces them; our consumer's Triple protocol calls the same methods.
 
-const STREAM = "/greet.v1.GreeterService/GreetStream";
+const STREAM = "/fixture.v1.GreeterService/GreetStream";
 const JSON_TYPE = { "content-type": "application/json" };
 
 /** Controls of the streaming greeter below, reset before each test. */
@@ -150,7 +150,7 @@ describe("SSE with curl -N --http1.1", () => {
   });
 
   it("client streaming over HTTP/1.1 -> 505 with Dubbo's refusal", async () => {
-    const c = curlStream(`${provider.url}/greet.v1.GreeterService/GreetClientStream`, {
+    const c = curlStream(`${provider.url}/fixture.v1.GreeterService/GreetClientStream`, {
       headers: JSON_TYPE,
       body: '{"name":"x"}',
     });

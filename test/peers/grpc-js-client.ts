@@ -68,7 +68,7 @@ export interface GrpcJsGreeterClient {
   greetClientStream(names: readonly string[], options?: GreeterCallOptions): Promise<UnaryGreeting>;
   /** Calls GreetBidi interleaved: sends the next name only after the reply to the previous one arrived. */
   greetBidi(names: readonly string[], options?: GreeterCallOptions): Promise<StreamedGreetings>;
-  /** Calls any unary method path (e.g. `/greet.v1.GreeterService/Nope`) with GreetRequest/GreetResponse encoding. */
+  /** Calls any unary method path (e.g. `/fixture.v1.GreeterService/Nope`) with GreetRequest/GreetResponse encoding. */
   unary(path: string, name: string, options?: GreeterCallOptions): Promise<UnaryGreeting>;
   /** Closes the channel. */
   close(): void;
@@ -91,7 +91,7 @@ type Deserialize = (bytes: Buffer) => GreetResponse;
 
 /**
  * Creates a grpc-js greeter client for `host:port` (plaintext, or TLS / mTLS with `tls`), using the serializers
- * proto-loader builds from proto/greet/v1/greet.proto.
+ * proto-loader builds from proto/fixture/v1/greeter.proto.
  */
 export function createGrpcJsGreeterClient(target: string, tls?: PeerTls): GrpcJsGreeterClient {
   const channel = grpcJsChannel(tls);

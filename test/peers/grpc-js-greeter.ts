@@ -27,7 +27,7 @@ export interface GrpcJsGreeter {
   target: string;
   /** Greeter calls received so far, oldest first (at most the last 1000). */
   calls: ReceivedCall[];
-  /** Sets a `grpc.health.v1.Health` status; `""` and `greet.v1.GreeterService` start as SERVING. */
+  /** Sets a `grpc.health.v1.Health` status; `""` and `fixture.v1.GreeterService` start as SERVING. */
   setServingStatus(service: string, status: ServingStatus): void;
   /** How many health Watch streams are open for a service name. */
   healthWatchers(service: string): number;
@@ -84,7 +84,7 @@ const greetBidi: grpc.handleBidiStreamingCall<GreetRequest, GreetResponse> = (ca
 };
 
 /**
- * Starts an independent greeter peer on @grpc/grpc-js (service loaded from proto/greet/v1/greet.proto with
+ * Starts an independent greeter peer on @grpc/grpc-js (service loaded from proto/fixture/v1/greeter.proto with
  * proto-loader) that implements the whole greeter contract, plus a settable grpc.health.v1.Health service.
  * It binds 127.0.0.1:0, without TLS unless `credentials` say otherwise; the caller must `close()` it.
  */

@@ -5,18 +5,18 @@ import * as protoLoader from "@grpc/proto-loader";
 /** Absolute path of the repository root, found from this file's location (test/peers/ -> ../../). */
 export const repoRoot: string = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Full gRPC name of the sample greeter service, as it appears in method paths. */
-export const GREETER_SERVICE = "greet.v1.GreeterService";
+/** Full gRPC name of the tests' greeter service (test/proto), as it appears in method paths. */
+export const GREETER_SERVICE = "fixture.v1.GreeterService";
 
 /** Full gRPC name of the standard health service. */
 export const HEALTH_SERVICE = "grpc.health.v1.Health";
 
-/** Decoded `greet.v1.GreetRequest` as proto-loader produces it. */
+/** Decoded `fixture.v1.GreetRequest` as proto-loader produces it. */
 export interface GreetRequest {
   name: string;
 }
 
-/** Decoded `greet.v1.GreetResponse` as proto-loader produces it. */
+/** Decoded `fixture.v1.GreetResponse` as proto-loader produces it. */
 export interface GreetResponse {
   greeting: string;
 }
@@ -40,11 +40,11 @@ const loaderOptions: protoLoader.Options = {
   enums: String,
   defaults: true,
   oneofs: true,
-  includeDirs: [`${repoRoot}proto`],
+  includeDirs: [`${repoRoot}proto`, `${repoRoot}test/proto`],
 };
 
 /**
- * Loads one service of a proto file under `proto/` with proto-loader and returns its grpc-js service definition
+ * Loads one service of a proto file under `proto/` or `test/proto/` with proto-loader and returns its grpc-js service definition
  * (method name -> path, serializers, streaming flags). Throws if the name is not a service of that file.
  */
 export function loadService(relativeProtoPath: string, fullServiceName: string): grpc.ServiceDefinition {
@@ -56,9 +56,9 @@ export function loadService(relativeProtoPath: string, fullServiceName: string):
   return def as unknown as grpc.ServiceDefinition;
 }
 
-/** The grpc-js service definition of `greet.v1.GreeterService` from proto/greet/v1/greet.proto. */
+/** The grpc-js service definition of `fixture.v1.GreeterService` from test/proto/fixture/v1/greeter.proto. */
 export function greeterServiceDefinition(): grpc.ServiceDefinition {
-  return loadService("greet/v1/greet.proto", GREETER_SERVICE);
+  return loadService("fixture/v1/greeter.proto", GREETER_SERVICE);
 }
 
 /** The grpc-js service definition of `grpc.health.v1.Health` from proto/grpc/health/v1/health.proto. */

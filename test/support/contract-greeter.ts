@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { GreeterService, GreetRequest } from "@dubbo-mesh/sample-greeter";
 import { greetAction } from "../peers/greeter-contract.js";
+import type { GreeterService, GreetRequest } from "./greeter-proto.js";
 
 /** Applies the contract's metadata echo: `x-echo` -> header + trailer `x-echo-trailer`; `x-echo-bin` -> header. */
 function echo(ctx: HandlerContext): void {

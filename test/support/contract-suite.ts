@@ -53,7 +53,7 @@ export function describeGreeterContract(label: string, start: () => Promise<Gree
       const notFound = await rejection(client.greet("error:5:no such user"));
       expect(notFound.code).toBe(5);
       expect(notFound.details).toBe("no such user");
-      const unimplemented = await rejection(client.unary("/greet.v1.GreeterService/Nope", "x"));
+      const unimplemented = await rejection(client.unary("/fixture.v1.GreeterService/Nope", "x"));
       expect(unimplemented.code).toBe(12);
       const unknownService = await rejection(client.unary("/no.Such/Greet", "x"));
       expect(unknownService.code).toBe(12);

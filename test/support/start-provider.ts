@@ -1,7 +1,7 @@
 import { createProvider, type ProviderOptions } from "@dubbo-mesh/provider";
 import { silentLogger } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import { contractGreeter } from "./contract-greeter.js";
+import { GreeterService } from "./greeter-proto.js";
 
 /** A dubbo-mesh provider on 127.0.0.1 serving the greeter contract, for tests. */
 export interface TestProvider {

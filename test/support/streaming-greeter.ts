@@ -1,6 +1,6 @@
 import { setTimeout as sleep, setImmediate as yieldToLoop } from "node:timers/promises";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { GreeterService, GreetRequest } from "@dubbo-mesh/sample-greeter";
+import type { GreeterService, GreetRequest } from "./greeter-proto.js";
 
 /** What one GreetStream call did on the provider, as its handler saw it. */
 export interface StreamCall {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A grpcio (C-core) greet.v1.GreeterService server with gRPC's ping enforcement set explicitly to its defaults.
+"""A grpcio (C-core) fixture.v1.GreeterService server with gRPC's ping enforcement set explicitly to its defaults.
 
 Usage: /usr/bin/python3 enforcing_server.py
 
@@ -37,7 +37,7 @@ def main():
     ]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=options)
     handler = grpc.method_handlers_generic_handler(
-        "greet.v1.GreeterService", {"Greet": grpc.unary_unary_rpc_method_handler(greet)}
+        "fixture.v1.GreeterService", {"Greet": grpc.unary_unary_rpc_method_handler(greet)}
     )
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent grpcio client for the greet.v1.GreeterService contract (no generated code).
+"""Independent grpcio client for the fixture.v1.GreeterService contract (no generated code).
 
 Usage: /usr/bin/python3 greeter_client.py <host:port> [scenario] [--version V] [--group G]
 
@@ -10,7 +10,7 @@ scenario is `all` (default), one step name, or a comma-separated list of step na
   bidi           GreetBidi interleaved (next name sent only after the previous reply arrived)
   deadline       Greet "sleep:2000" with a 0.2 s timeout -> DEADLINE_EXCEEDED
   error          Greet "error:5:no such user" -> NOT_FOUND "no such user"
-  unimplemented  /greet.v1.GreeterService/Nope -> UNIMPLEMENTED
+  unimplemented  /fixture.v1.GreeterService/Nope -> UNIMPLEMENTED
 --version / --group add request headers tri-service-version / tri-service-group to every call.
 --tls, --cacert, --cert, --key, --servername: TLS or mTLS (see channel.py).
 
@@ -32,7 +32,7 @@ import grpc  # noqa: E402
 import pb  # noqa: E402
 from channel import add_tls_arguments, open_channel  # noqa: E402
 
-SERVICE = "/greet.v1.GreeterService/"
+SERVICE = "/fixture.v1.GreeterService/"
 ECHO_ASCII = "python-echo"
 ECHO_BIN = bytes([0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF])
 CALL_TIMEOUT = 5.0

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent grpcio server for the greet.v1.GreeterService contract (no generated code).
+"""Independent grpcio server for the fixture.v1.GreeterService contract (no generated code).
 
 Usage: /usr/bin/python3 greeter_server.py
 Listens on 127.0.0.1 (a free port), prints {"port": N} on stdout once serving, and serves until SIGTERM / stdin closes.
@@ -84,7 +84,7 @@ def main():
     server.add_generic_rpc_handlers(
         (
             grpc.method_handlers_generic_handler(
-                "greet.v1.GreeterService",
+                "fixture.v1.GreeterService",
                 {
                     "Greet": handler(grpc.unary_unary_rpc_method_handler, greet),
                     "GreetStream": handler(grpc.unary_stream_rpc_method_handler, greet_stream),

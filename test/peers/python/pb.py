@@ -1,6 +1,6 @@
 """Hand-written protobuf wire helpers for messages made of one string or enum field (field 1).
 
-Used by the grpcio peers so they need no generated code: greet.v1.GreetRequest / GreetResponse and
+Used by the grpcio peers so they need no generated code: fixture.v1.GreetRequest / GreetResponse and
 grpc.health.v1.HealthCheckRequest / HealthCheckResponse all have a single field numbered 1.
 """
 
