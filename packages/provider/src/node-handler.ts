@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import { createContextValues } from "@connectrpc/connect";
 import { universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { kHttpBinding } from "@dubbo-mesh/protocol";
-import type { Logger } from "@dubbo-mesh/runtime";
+import { errorMessage, type Logger } from "@dubbo-mesh/runtime";
 import { callInfoOf, kCallInfo } from "./call-info.js";
 import { universalRequestOf } from "./node-request.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "./node-types.js";
@@ -39,7 +39,7 @@ export function createNodeHandler(lookup: RouteLookup, knownService: (name: stri
       .then((ures) => universalResponseToNodeResponse(ures, res))
       .catch((err: unknown) => {
         // The client went away or the stream was reset mid-call: nothing left to answer, nothing crashed.
-        logger.warn({ event: "call-aborted", path, error: err instanceof Error ? err.message : String(err) });
+        logger.warn({ event: "call-aborted", path, error: errorMessage(err) });
         if (!res.headersSent) {
           writeHead(res, 500);
           res.end();

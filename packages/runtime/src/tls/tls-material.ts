@@ -1,5 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { errorMessage } from "../error-message.js";
 import { TlsFileError } from "./tls-file-error.js";
 
 /**
@@ -127,7 +128,7 @@ function parseCertificate(key: string, path: string, pem: Buffer): X509Certifica
   try {
     return new X509Certificate(pem);
   } catch (e) {
-    throw new TlsFileError(key, path, `holds no valid certificate (${e instanceof Error ? e.message : String(e)})`);
+    throw new TlsFileError(key, path, `holds no valid certificate (${errorMessage(e)})`);
   }
 }
 
@@ -149,7 +150,7 @@ function parseKey(
     if (code === "ERR_MISSING_PASSPHRASE") {
       throw new TlsFileError(key, path, `is encrypted and ${passwordKey} is not set`);
     }
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     if (passphrase !== undefined && /bad decrypt|decrypt/i.test(message)) {
       throw new TlsFileError(key, path, `cannot be decrypted with ${passwordKey} (wrong password?)`);
     }

@@ -1,3 +1,4 @@
+import { errorMessage } from "../error-message.js";
 import type { Logger } from "../logger.js";
 import { type FileWatch, type WatchFilesOptions, watchFiles } from "./file-watcher.js";
 import { loadTlsMaterial, type TlsFiles, type TlsMaterial, type TlsSide, tlsFilePaths } from "./tls-material.js";
@@ -28,7 +29,7 @@ export function reloadTlsOnChange(options: TlsReloadOptions): FileWatch {
     try {
       material = loadTlsMaterial(options.side, options.files);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       if (message === lastRejected) return; // logged once per distinct problem, not once per poll
       lastRejected = message;
       options.logger.error({ event: "tls-reload-rejected", side: options.side, error: message, kept: "previous" });
@@ -38,7 +39,7 @@ export function reloadTlsOnChange(options: TlsReloadOptions): FileWatch {
     try {
       options.apply(material);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       if (message === lastRejected) return;
       lastRejected = message;
       options.logger.error({ event: "tls-reload-rejected", side: options.side, error: message, kept: "previous" });
