@@ -12,6 +12,7 @@ export {
   genericServiceOf,
 } from "./generic-service.js";
 export { defaultKeepalivePolicy, type KeepalivePolicy } from "./keepalive.js";
-export { createProvider, type Provider, type ServiceOptions } from "./provider.js";
+export { createProvider, type Provider } from "./provider.js";
 export type { ProviderOptions } from "./provider-options.js";
 export type { ServerTlsOptions } from "./server-tls.js";
+export type { ServiceOptions } from "./service-registration.js";

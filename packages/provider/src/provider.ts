@@ -4,7 +4,6 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, health, reflection } from "@dubbo-mesh/protocol";
 import {
-  checkPrincipalRule,
   createJsonLogger,
   createLifecycle,
   defaultOf,
@@ -12,7 +11,6 @@ import {
   type Lifecycle,
   type Logger,
   loadTlsMaterial,
-  type PrincipalRule,
   type RpcMetrics,
   reloadTlsOnChange,
   ServiceTable,
@@ -38,25 +36,11 @@ import {
 import { createReflectionService } from "./reflection-service.js";
 import type { RouterOptions } from "./router.js";
 import { type ServerTlsOptions, serverContextOptions } from "./server-tls.js";
+import { addRegistration, type ServiceOptions } from "./service-registration.js";
 import { trackSessions } from "./session-tracker.js";
 import { type ConnectionFront, createTlsServer, RefusalLog } from "./tls-listener.js";
 import { tracingInterceptor } from "./tracing-interceptor.js";
 import { createTripleEngine } from "./triple/engine.js";
-
-/** Options of one registration: Dubbo's version and group. */
-export interface ServiceOptions {
-  /** The service version callers select with `tri-service-version`. Default none. */
-  version?: string;
-  /** The service group callers select with `tri-service-group`. Default none. */
-  group?: string;
-  /**
-   * Who may call this service, by the SPIFFE ID of their verified client certificate (mTLS), as an Istio
-   * AuthorizationPolicy's `principals` (`cluster.local/ns/default/sa/web`, `spiffe://...`, a `*` at one end) or
-   * trust domains. Everyone else — other identities, callers without a client certificate — gets PERMISSION_DENIED.
-   * Default none: anyone who can connect.
-   */
-  authorization?: PrincipalRule;
-}
 
 /** A running or stopped provider; see `createProvider`. */
 export interface Provider {
@@ -112,13 +96,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
   const provider: Provider = {
     service(desc, impl, serviceOptions = {}) {
       if (server) throw new Error(`cannot register ${desc.typeName} after the provider started`);
-      const { authorization } = serviceOptions;
-      if (authorization) checkPrincipalRule(authorization, `authorization of ${desc.typeName}`);
-      table.add(serviceKey(desc.typeName, serviceOptions.version, serviceOptions.group), {
-        desc,
-        impl,
-        ...(authorization ? { authorization } : {}),
-      });
+      addRegistration(table, desc, impl, serviceOptions);
       lifecycle.addService(desc.typeName);
       return provider;
     },
