@@ -63,7 +63,7 @@ describe("createRetryingTransport", () => {
     const twice = scripted(["refused", "ok"]);
     await expect(
       createRetryingTransport(twice.inner, policy({ retries: 0 })).unary(call(1000), {}, newAttempt()),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject({ message: { ok: true } });
     expect(twice.left).toHaveLength(2);
     const always = scripted(["refused"]);
     await expect(
@@ -87,7 +87,8 @@ describe("createRetryingTransport", () => {
     expect(once.left).toHaveLength(1);
     const idem = scripted(["unavailable", "ok"]);
     const t = createRetryingTransport(idem.inner, policy({ isIdempotent: () => true }));
-    await expect(t.unary(call(1000), {}, newAttempt())).resolves.toBeDefined();
+    await expect(t.unary(call(1000), {}, newAttempt())).resolves.toMatchObject({ message: { ok: true } });
+    expect(idem.left).toHaveLength(2);
   });
 
   it("each attempt runs within the one deadline; none left -> DEADLINE_EXCEEDED naming the budget", async () => {
