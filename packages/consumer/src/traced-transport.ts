@@ -1,4 +1,10 @@
-import { type ClientCallTrace, endTraceWithError, type RpcTracing, traceStream } from "@dubbo-mesh/runtime";
+import {
+  type ClientCallTrace,
+  type ClientEndpointInfo,
+  endTraceWithError,
+  type RpcTracing,
+  traceStream,
+} from "@dubbo-mesh/runtime";
 import type { Call, CallTransport } from "./call.js";
 
 /** Where one endpoint's attempts go, as a client span names it: `server.address`, `server.port`. */
@@ -19,15 +25,11 @@ export function tracedTransport(
   system: "grpc" | "apache_dubbo",
 ): CallTransport {
   const { host, port } = splitAddress(endpoint.address);
+  // One object for every attempt to this endpoint: the tracing computes its span attributes once per method.
+  const target: ClientEndpointInfo = { serverAddress: host, serverPort: port };
   const start = (call: Call) => {
     const method = call.method;
-    return tracing.startClient({
-      system,
-      service: method.parent.typeName,
-      method: method.name,
-      serverAddress: host,
-      serverPort: port,
-    });
+    return tracing.startClient({ system, service: method.parent.typeName, method: method.name, endpoint: target });
   };
   return {
     async unary(call, input, attempt) {

@@ -1,7 +1,7 @@
 import type * as net from "node:net";
 import type * as tls from "node:tls";
 import { type ContextValues, createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { type PeerIdentity, peerIdentityOf } from "@dubbo-mesh/runtime";
+import { type PeerIdentity, peerIdentityOf, type ServerConnectionInfo } from "@dubbo-mesh/runtime";
 
 /** Where a call came in: the provider's own address and the caller's, as the socket saw them, and over what. */
 export interface CallInfo {
@@ -57,6 +57,28 @@ export function callInfoOf(socket: net.Socket | tls.TLSSocket | undefined, httpV
     secure,
     peer: secure ? peerOf(socket as tls.TLSSocket) : undefined,
   };
+}
+
+// Both ends of each connection as server spans name them, read once for all its calls.
+const spanConnections = new WeakMap<net.Socket, ServerConnectionInfo>();
+
+/**
+ * @internal Both ends of a call's connection for its server span (`RpcTracing.startServer`): one object per
+ * connection, so the tracing builds the span attributes once per connection and method. `socket` as for callInfoOf.
+ */
+export function spanConnectionOf(socket: net.Socket | undefined): ServerConnectionInfo | undefined {
+  if (socket === undefined) return undefined;
+  let connection = spanConnections.get(socket);
+  if (connection === undefined) {
+    connection = {
+      peerAddress: socket.remoteAddress,
+      peerPort: socket.remotePort,
+      localAddress: socket.localAddress,
+      localPort: socket.localPort,
+    };
+    spanConnections.set(socket, connection);
+  }
+  return connection;
 }
 
 function peerOf(socket: tls.TLSSocket): PeerIdentity | undefined {

@@ -4,7 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
 import type { RpcCompletion, RpcTracing } from "@dubbo-mesh/runtime";
 import { type ActiveCalls, CallEnd } from "../call/call-end.js";
-import { type CallInfo, callInfoOf } from "../call-info.js";
+import { type CallInfo, callInfoOf, spanConnectionOf } from "../call-info.js";
 import { FrameWriter } from "./frame-writer.js";
 
 /** Response messages smaller than this go out uncompressed even on a gzip call (compressing them costs more). */
@@ -41,16 +41,12 @@ export class ServerCall extends CallEnd {
     done: RpcCompletion | undefined,
     tracing?: RpcTracing,
   ) {
-    const socket = stream.session?.socket;
     const trace = tracing?.startServer({
       system: "grpc",
       service: method.parent.typeName,
       method: method.name,
       headers,
-      peerAddress: socket?.remoteAddress,
-      peerPort: socket?.remotePort,
-      localAddress: socket?.localAddress,
-      localPort: socket?.localPort,
+      connection: spanConnectionOf(stream.session?.socket),
     });
     super({ protocolName: "grpc", method, headers, timeoutMs, active, done, trace });
     this.stream = stream;

@@ -15,7 +15,7 @@ import {
 } from "@dubbo-mesh/protocol";
 import type { RpcCompletion, RpcTracing } from "@dubbo-mesh/runtime";
 import { type ActiveCalls, CallEnd } from "../call/call-end.js";
-import { type CallInfo, callInfoOf } from "../call-info.js";
+import { type CallInfo, callInfoOf, spanConnectionOf } from "../call-info.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "../node-types.js";
 
 /** Response bodies smaller than this go out uncompressed even when the client accepts gzip (connect's default). */
@@ -56,16 +56,12 @@ export class TripleCall extends CallEnd<TripleBody> {
     done: RpcCompletion | undefined,
     tracing: RpcTracing | undefined,
   ) {
-    const socket = req.socket;
     const trace = tracing?.startServer({
       system: "apache_dubbo",
       service: method.parent.typeName,
       method: method.name,
       headers: req.headers,
-      peerAddress: socket?.remoteAddress,
-      peerPort: socket?.remotePort,
-      localAddress: socket?.localAddress,
-      localPort: socket?.localPort,
+      connection: spanConnectionOf(req.socket),
     });
     super({ protocolName: "triple", method, headers: req.headers, timeoutMs, active, done, trace });
     this.req = req;
