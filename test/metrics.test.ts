@@ -5,6 +5,7 @@ import { dubbo } from "dubbo-mesh";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contractGreeter } from "./support/contract-greeter.js";
 import { GreeterService } from "./support/greeter-proto.js";
+import { connectH2, grpcFrame, grpcStatus, h2Request } from "./support/raw-http.js";
 import { until } from "./support/wait.js";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -177,5 +178,64 @@ describe("metrics of a provider and a consumer on loopback, and the Grafana dash
       return false;
     }, "a GC sample in the exposition");
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
+  });
+});
+
+describe("a request the provider cannot decode is a codec failure in its metrics", () => {
+  let stop: (() => Promise<void>) | undefined;
+  let qosPort: number | undefined;
+  let url = "";
+
+  beforeAll(async () => {
+    const provider = dubbo({
+      application: { name: "codec-provider" },
+      config: free,
+      logger: silent,
+      handleSignals: false,
+    });
+    stop = () => provider.stop();
+    provider.service(GreeterService, contractGreeter());
+    const started = await provider.start();
+    qosPort = started.qosPort;
+    url = `http://127.0.0.1:${started.protocolPort}`;
+  });
+  afterAll(async () => {
+    await stop?.();
+  });
+
+  it("gRPC (unparsable protobuf, a gzip body that does not inflate, a bad client-stream message) and Triple (bad JSON, bad protobuf) -> codec", async () => {
+    const session = await connectH2(url);
+    try {
+      const grpcHeaders = { "content-type": "application/grpc", te: "trailers" };
+      // 0xff 0xff 0xff: a varint that never ends — no GreetRequest.
+      const garbage = grpcFrame(Buffer.from([0xff, 0xff, 0xff]));
+      const calls = [
+        { path: "/fixture.v1.GreeterService/Greet", headers: grpcHeaders, body: garbage },
+        {
+          path: "/fixture.v1.GreeterService/Greet",
+          headers: { ...grpcHeaders, "grpc-encoding": "gzip" },
+          body: grpcFrame(Buffer.from("not gzip"), { flags: 1 }),
+        },
+        { path: "/fixture.v1.GreeterService/GreetClientStream", headers: grpcHeaders, body: garbage },
+      ];
+      for (const call of calls) expect(grpcStatus(await h2Request(session, call))).toBe(Code.Internal);
+    } finally {
+      session.close();
+    }
+    // Triple HTTP unary: JSON that does not parse (INVALID_ARGUMENT, HTTP 400), protobuf that does not (INTERNAL, 500).
+    const triple = (type: string, body: string | Uint8Array) =>
+      fetch(`${url}/fixture.v1.GreeterService/Greet`, { method: "POST", headers: { "content-type": type }, body });
+    expect((await triple("application/json", "{not json")).status).toBe(400);
+    expect((await triple("application/proto", new Uint8Array([0xff, 0xff, 0xff]))).status).toBe(500);
+    const greet = { application_name: "codec-provider", interface: "fixture.v1.GreeterService", method: "Greet" };
+    const clientStream = { ...greet, method: "GreetClientStream" };
+    const { text } = await scrape(qosPort);
+    expect(sample(text, "dubbo_provider_requests_failed_codec_total", greet)).toBe(4);
+    expect(sample(text, "dubbo_provider_requests_failed_codec_total", clientStream)).toBe(1);
+    expect(sample(text, "dubbo_provider_requests_unknown_failed_total", greet)).toBe(0);
+    expect(sample(text, "dubbo_provider_requests_business_failed_total", greet)).toBe(0);
+    expect(sample(text, "dubbo_provider_requests_unknown_failed_total", clientStream)).toBe(0);
+    expect(sample(text, "dubbo_provider_requests_failed_total", greet)).toBe(4);
+    expect(sample(text, "dubbo_provider_requests_processing_total", greet)).toBe(0);
   });
 });

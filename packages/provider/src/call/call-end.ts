@@ -24,6 +24,20 @@ export function createActiveCalls(shutdownSignal: AbortSignal): ActiveCalls {
   return active;
 }
 
+/** The errors of request messages that could not be decoded: unparsable bytes or JSON, or a body that did not inflate. */
+const undecodable = new WeakSet<ConnectError>();
+
+/**
+ * Marks a request message's decoding error (unparsable protobuf or JSON, a body that does not inflate) as Dubbo's
+ * codec failure (SERIALIZATION_EXCEPTION) and returns it: a call that ends with it counts as `codec`, also when its
+ * handler got it from its input and rethrew it. Only a ConnectError is marked, and not RESOURCE_EXHAUSTED: a message
+ * over the size limit stays a limit.
+ */
+export function markUndecodable<E>(error: E): E {
+  if (error instanceof ConnectError && error.code !== Code.ResourceExhausted) undecodable.add(error);
+  return error;
+}
+
 /** How a call started: what every serving path knows before the handler runs. */
 export interface CallStart {
   /** `HandlerContext.protocolName`: "grpc" or "triple". */
@@ -118,13 +132,17 @@ export abstract class CallEnd<Body = Uint8Array> implements ContextSource {
 
   /**
    * Ends the call with an error: a thrown value as the client gets it (a ConnectError as is, INTERNAL otherwise).
-   * `kind` tells the metrics what failed when the code does not (`codec`: a response message did not serialize); a
-   * thrown value that is no ConnectError, by default, is the handler's own failure — Dubbo's business failure.
+   * `kind` tells the metrics what failed when the code does not (`codec`: a message did not serialize or parse); a
+   * request message that could not be decoded (`markUndecodable`) counts as `codec` without it, and a thrown value
+   * that is no ConnectError, by default, is the handler's own failure — Dubbo's business failure.
    */
   fail(e: unknown, kind?: RpcFailureKind): void {
     if (this.#ended) return;
     const error = toCallError(e, this.#controller?.signal);
-    this.#failureKind = kind ?? (e === error.cause && !(e instanceof ConnectError) ? "business" : undefined);
+    this.#failureKind =
+      kind ??
+      (undecodable.has(error) ? "codec" : undefined) ??
+      (e === error.cause && !(e instanceof ConnectError) ? "business" : undefined);
     this.finish(error);
   }
 

@@ -1,6 +1,7 @@
 import type * as http2 from "node:http2";
 import { Code, type ConnectError, ConnectError as Err } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
+import { markUndecodable } from "../call/call-end.js";
 import type { FlowControl } from "./input-queue.js";
 
 /** Where the request messages of a call go, parsed, in order. */
@@ -121,7 +122,7 @@ export class RequestReader implements FlowControl {
       },
       (e: unknown) => {
         this.#pending--;
-        this.#fail(e);
+        this.#fail(e, true);
       },
     );
   }
@@ -132,16 +133,18 @@ export class RequestReader implements FlowControl {
     try {
       message = this.#parse(bytes);
     } catch (e) {
-      this.#fail(e);
+      this.#fail(e, true);
       return;
     }
     this.#sink.message(message);
   }
 
-  #fail(e: unknown): void {
+  /** Stops with an error; `decoding` when a message failed to inflate or parse (the call's codec failure). */
+  #fail(e: unknown, decoding = false): void {
     if (this.#stopped) return;
     this.stop();
-    this.#sink.error(asConnectError(e));
+    const error = asConnectError(e);
+    this.#sink.error(decoding ? markUndecodable(error) : error);
   }
 }
 

@@ -16,7 +16,7 @@ import {
   parseTripleTimeout,
 } from "@dubbo-mesh/protocol";
 import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
-import { createActiveCalls } from "../call/call-end.js";
+import { createActiveCalls, markUndecodable } from "../call/call-end.js";
 import { invokeUnary, type UnaryPlan } from "../call/invoke-unary.js";
 import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.js";
 import type { NodeRequest, NodeResponse } from "../node-types.js";
@@ -143,14 +143,14 @@ export function createTripleEngine(options: TripleEngineOptions): TripleEngine {
       try {
         input = decodeRequest(codecs.input.parse, type.binary, bytes, method);
       } catch (e) {
-        return call.fail(e);
+        return call.fail(markUndecodable(e));
       }
       invokeUnary(call, plan, input);
     };
     const inflate = compression.request;
     call.onEnd = readRequestBody(req, readMaxBytes, {
       body: inflate
-        ? (bytes) => inflate.decompress(bytes, readMaxBytes).then(decode, (e: unknown) => call.fail(e))
+        ? (bytes) => inflate.decompress(bytes, readMaxBytes).then(decode, (e: unknown) => call.fail(markUndecodable(e)))
         : decode,
       error: (e) => call.fail(e),
     });
