@@ -20,8 +20,11 @@ const MiB = 1 / 1024;
 export const OVERLOAD_LEVELS = [1, 2, 5];
 /** Contestants of the overload rows. */
 export const OVERLOAD_CONTESTANTS = ["dubbo-mesh", "grpc-js"];
-/** Variants of the cost rows (issue 13), all the bare provider under unary small. */
-export const COST_VARIANTS = ["metrics-off", "metrics-on", "tracing-sdk"];
+/**
+ * Variants of the cost rows (issue 13), all under unary small: the bare provider three ways, and the raw node:http2
+ * server without and with one OpenTelemetry SDK span per call (the floor of any tracing's cost).
+ */
+export const COST_VARIANTS = ["metrics-off", "metrics-on", "tracing-sdk", "floor-off", "floor-sdk"];
 
 /** The tables, in print order: `{ id, title, columns, ratios: [[a, b, heading]] }`. */
 export const SECTIONS = [
@@ -51,6 +54,7 @@ export const SECTIONS = [
     ratios: [
       ["metrics-on", "metrics-off", "on/off"],
       ["tracing-sdk", "metrics-on", "sdk/on"],
+      ["floor-sdk", "floor-off", "floor sdk/off"],
     ],
   },
   {
@@ -133,6 +137,7 @@ const overloadRows = [
 const costRows = [
   { key: "reqPerSec", label: "unary small: req/s", better: "higher", digits: 0 },
   { key: "p99Ms", label: "unary small: p99 ms", better: "lower", digits: 1 },
+  { key: "cpuUsPerCall", label: "unary small: server CPU µs/call", better: "lower", digits: 1 },
   { key: "peakRssKiB", label: "unary small: peak RSS MiB", better: "lower", scale: MiB, digits: 1 },
 ].map((m) => ({ section: "cost", group: "cost", ...m }));
 

@@ -9,6 +9,8 @@ const LABELS = {
   "metrics-off": "metrics off",
   "metrics-on": "metrics on, no tracing SDK",
   "tracing-sdk": "metrics on + OTel SDK (batch, no-op exporter)",
+  "floor-off": "raw node:http2",
+  "floor-sdk": "raw node:http2 + one SDK span",
 };
 
 function fmt(v, digits, scale = 1) {
@@ -153,7 +155,23 @@ function issue13(rows, tracingWhy) {
       atLeast(0.85),
       tracingWhy,
     ),
+    tracingFloor(rows),
   ];
+}
+
+/**
+ * What tracing adds to a call, next to what the SDK alone adds to the raw node:http2 server (one span per call and
+ * nothing else): the server's CPU per call with the SDK minus without, for each. Information, not a target: it says
+ * how much of the provider's tracing cost is the SDK's own.
+ */
+function tracingFloor(rows) {
+  const v = find(rows, "cost", "cpuUsPerCall")?.values ?? {};
+  const text = "server CPU per call tracing adds, provider vs the SDK's floor (raw node:http2 + one span, same SDK)";
+  const ours = v["tracing-sdk"] - v["metrics-on"];
+  const floor = v["floor-sdk"] - v["floor-off"];
+  if (!Number.isFinite(ours) || !Number.isFinite(floor)) return { text, info: true, value: undefined };
+  const share = floor > 0 ? ` (${(ours / floor).toFixed(2)}x the floor)` : "";
+  return { text, info: true, value: `+${ours.toFixed(1)} µs vs +${floor.toFixed(1)} µs${share}` };
 }
 
 /** Issue 12's TLS targets. */
@@ -236,7 +254,7 @@ export function renderTargets(groups, { measuredOnly = false } = {}) {
       const lines = targets.map((t) =>
         t.value === undefined
           ? `- [?] ${t.text}: not measured${t.why ? ` (${t.why})` : ""}`
-          : `- [${t.ok ? "x" : " "}] ${t.text}: ${t.value}`,
+          : `- ${t.info ? "(i)" : `[${t.ok ? "x" : " "}]`} ${t.text}: ${t.value}`,
       );
       return `Targets of issue ${issue}, ${title} (this run):\n\n${lines.join("\n")}`;
     })

@@ -5,10 +5,17 @@
  * is decoded and encoded with @bufbuild/protobuf; replies end with trailers `grpc-status: 0`. No deadlines, metadata,
  * limits or interceptors: nothing else a real framework must do. With the `DUBBO_SSL_SERVER_*` env of the TLS rows
  * it is `http2.createSecureServer` (HTTP/2 by ALPN only).
+ *
+ * With TRACING=sdk (issue 13's floor of the tracing cost) the OpenTelemetry SDK is registered as for the provider's
+ * cost row (lib/otel-sdk.mjs) and every call is one SERVER span and nothing more — the least any tracing can do: the
+ * provider's attributes given at startSpan (made once per connection), `rpc.grpc.status_code` set and the span ended
+ * as the answer goes out; no context extracted, nothing run in the span. The "listening" line says `unsupported`
+ * when no SDK is installed.
  */
 import http2 from "node:http2";
 import { clientStreamGreeting, greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
 import { createFrameReader, decodeRequest, encodeResponse, unframe } from "../lib/grpc-frame.mjs";
+import { registerOtelSdk } from "../lib/otel-sdk.mjs";
 import { announceListening, requestedPort } from "../lib/server-main.mjs";
 import { serverTlsFromEnv } from "../lib/tls-certs.mjs";
 
@@ -16,7 +23,47 @@ const PREFIX = "/greet.v1.GreeterService/";
 const MAX_REQUEST = 4 * 1024 * 1024;
 const OK_HEADERS = { ":status": 200, "content-type": "application/grpc" };
 
+const sdk = process.env.TRACING === "sdk" ? await registerOtelSdk() : undefined;
+const api = sdk && !sdk.unsupported ? await import("@opentelemetry/api") : undefined;
+const tracer = api?.trace.getTracer("bench-raw-http2");
+/** startSpan options per connection and method, as a provider that makes them once would pass them. */
+const spanOptions = new WeakMap();
+
+/** Starts the call's span (under TRACING=sdk) and keeps it on the stream until `endSpan`. */
+function startSpan(stream, method) {
+  let byMethod = spanOptions.get(stream.session);
+  if (byMethod === undefined) {
+    byMethod = new Map();
+    spanOptions.set(stream.session, byMethod);
+  }
+  let options = byMethod.get(method);
+  if (options === undefined) {
+    const socket = stream.session.socket;
+    const attributes = {
+      "rpc.system": "grpc",
+      "rpc.service": "greet.v1.GreeterService",
+      "rpc.method": method,
+      "server.address": socket.localAddress,
+      "server.port": socket.localPort,
+      "network.peer.address": socket.remoteAddress,
+      "network.peer.port": socket.remotePort,
+    };
+    options = { kind: api.SpanKind.SERVER, attributes };
+    byMethod.set(method, options);
+  }
+  stream.span = tracer.startSpan(`greet.v1.GreeterService/${method}`, options);
+}
+
+function endSpan(stream, status) {
+  const span = stream.span;
+  if (span === undefined) return;
+  stream.span = undefined;
+  span.setAttribute("rpc.grpc.status_code", status);
+  span.end();
+}
+
 function fail(stream, status, message) {
+  endSpan(stream, status);
   if (stream.destroyed) return;
   if (stream.headersSent) {
     stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
@@ -26,6 +73,7 @@ function fail(stream, status, message) {
 }
 
 function answer(stream, frames) {
+  endSpan(stream, 0);
   if (stream.destroyed) return;
   stream.respond(OK_HEADERS, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
@@ -96,7 +144,10 @@ function echoEach(stream) {
       fail(stream, 13, "bad request");
     }
   });
-  stream.on("end", () => stream.end());
+  stream.on("end", () => {
+    endSpan(stream, 0);
+    stream.end();
+  });
 }
 
 const tls = serverTlsFromEnv();
@@ -107,6 +158,7 @@ server.on("stream", (stream, headers) => {
   stream.on("error", () => {});
   const path = headers[":path"];
   const method = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : "";
+  if (tracer) startSpan(stream, method);
   if (method === "Greet" || method === "GreetStream") readOne(stream, method);
   else if (method === "GreetClientStream") countAll(stream);
   else if (method === "GreetBidi") echoEach(stream);
@@ -115,4 +167,10 @@ server.on("stream", (stream, headers) => {
     fail(stream, 12, `unknown method ${path}`);
   }
 });
-server.listen(requestedPort(), "127.0.0.1", () => announceListening(server.address().port, () => server.close()));
+server.listen(requestedPort(), "127.0.0.1", () =>
+  announceListening(
+    server.address().port,
+    () => server.close(),
+    sdk?.unsupported ? { unsupported: sdk.unsupported } : {},
+  ),
+);

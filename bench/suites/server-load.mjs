@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { serverScript } from "../lib/contestants.mjs";
-import { meterForeignCpu } from "../lib/cpu-load.mjs";
+import { meterForeignCpu, processCpuSeconds } from "../lib/cpu-load.mjs";
 import { runH2load } from "../lib/h2load.mjs";
 import { probe, probeJson } from "../lib/probe.mjs";
 import { memoryOf } from "../lib/proc-mem.mjs";
@@ -41,7 +41,7 @@ export function probeFor(workload, ca) {
 }
 
 /**
- * `{ reqPerSec, msgsPerSec?, p50Ms, p99Ms, peakRssKiB, requests, foreignCpu }` of one contestant under one h2load
+ * `{ reqPerSec, msgsPerSec?, p50Ms, p99Ms, peakRssKiB, cpuUsPerCall, requests, foreignCpu }` of one contestant under one h2load
  * workload. `script` overrides the server script (a variant of the contestant); `env` is the server's environment.
  * A server that announces itself `unsupported` (a variant it cannot run) is not loaded: `{ unsupported: reason }`.
  * With `tls` (lib/tls-certs.mjs) the server is started with its `serverEnv` and loaded over https:// (h2load
@@ -56,6 +56,11 @@ export async function measureServerLoad(id, workload, { requestFile, tmpDir, dur
       if (server.listening.unsupported) return { unsupported: server.listening.unsupported };
       await check1(server.url);
       const foreign = meterForeignCpu([server.pid]);
+      // The server's CPU in the measured window: read when h2load's warm-up ends (started with it) and at its end.
+      let cpu0 = Number.NaN;
+      const warmed = setTimeout(() => {
+        cpu0 = processCpuSeconds(server.pid);
+      }, warmupS * 1000);
       const r = await runH2load({
         url: `${server.url}/greet.v1.GreeterService/${workload.method}`,
         dataFile: requestFile,
@@ -66,6 +71,8 @@ export async function measureServerLoad(id, workload, { requestFile, tmpDir, dur
         h1: workload.driver === "h1load",
         logFile: join(tmpDir, `${id}-${workload.id}.log`),
       });
+      clearTimeout(warmed);
+      const cpuS = processCpuSeconds(server.pid) - cpu0;
       const foreignCpu = foreign();
       await check1(server.url);
       check(id, workload, r);
@@ -76,6 +83,8 @@ export async function measureServerLoad(id, workload, { requestFile, tmpDir, dur
         p50Ms: r.p50Ms,
         p99Ms: r.p99Ms,
         peakRssKiB: hwmKiB,
+        // Steadier than req/s on a busy machine: other processes take turns on the cores, not instructions from the call.
+        cpuUsPerCall: r.succeeded > 0 && Number.isFinite(cpuS) ? (cpuS * 1e6) / r.succeeded : undefined,
         requests: r.succeeded,
         foreignCpu,
       };
