@@ -30,6 +30,7 @@ import { type ReferenceTarget, referenceTarget } from "./reference-target.js";
 import { createRetryingTransport } from "./retrying-transport.js";
 import { installStreamingMethods } from "./streaming-methods.js";
 import { tracedTransport } from "./traced-transport.js";
+import { installUnaryMethods } from "./unary-methods.js";
 
 /** A consumer: the owner of references, their endpoints and connections. */
 export interface Consumer {
@@ -150,8 +151,8 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
         transport = createProtocolTransport(endpoint.connection, wire);
         // One client span per attempt, on the endpoint the attempt went to.
         if (options.tracing) transport = tracedTransport(transport, options.tracing, endpoint, systemOf(wire.protocol));
+        wires.set(endpoint, transport);
       }
-      wires.set(endpoint, transport);
       return transport;
     };
     const retrying = createRetryingTransport(createPickingTransport(cluster, wireOf), {
@@ -167,7 +168,11 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
   return {
     reference(service, ref) {
       const { transport, cluster } = open(service.typeName, ref, healthServiceName(service, ref));
-      const client = installStreamingMethods(createClient(service, transport), service, transport);
+      const client = installUnaryMethods(
+        installStreamingMethods(createClient(service, transport), service, transport),
+        service,
+        transport,
+      );
       clusterOf.set(client, cluster);
       return client;
     },

@@ -23,41 +23,59 @@ import { type RetryPolicy, shouldRetry } from "./retry-policy.js";
  * first response message; that is not done here.)
  */
 export function createRetryingTransport(inner: CallTransport, policy: RetryPolicy): CallTransport {
+  /** The rest of a unary call whose first attempt, `attempt`, failed with `reason`: retries while the policy allows. */
+  async function retry<I extends DescMessage, O extends DescMessage>(
+    call: Call<DescMethodUnary<I, O>>,
+    input: MessageInitShape<I>,
+    attempt: Attempt,
+    reason: unknown,
+  ): Promise<UnaryResponse<I, O>> {
+    const { signal } = call;
+    let last: ConnectError | undefined;
+    let tried: string[] | undefined; // made at the first failure: none on the path of a call that succeeds
+    let transparentLeft = true;
+    // Each turn: attempt number `made` failed with `reason`; go again, or give up.
+    for (let n = 1, made = 1; ; made++) {
+      if (signal?.aborted) throw ConnectError.from(reason); // the caller cancelled: no second guessing
+      const failure = classifyFailure(reason, attempt);
+      const retryable = shouldRetry(failure, policy.isIdempotent(call.method));
+      const transparent = retryable && transparentLeft && attempt.progress === "refused";
+      if (!transparent && (n > policy.retries || !retryable)) throw failure.error;
+      last = failure.error;
+      const endpoint = attempt.endpoint;
+      if (endpoint !== undefined && !tried?.includes(endpoint)) tried = [...(tried ?? []), endpoint];
+      if (transparent) {
+        transparentLeft = false; // at once, and not counted against the retries
+      } else {
+        const wait = backoffDelay(n, policy.backoff);
+        await sleep(Math.min(wait, timeLeftMs(call) ?? wait), signal);
+        n++;
+      }
+      attempt = newAttempt(tried);
+      if (timeLeftMs(call) === 0) throw deadlineExceeded(call, made, last);
+      try {
+        return await inner.unary(call, input, attempt);
+      } catch (e) {
+        reason = e;
+      }
+    }
+  }
+
   return {
-    async unary<I extends DescMessage, O extends DescMessage>(
+    unary<I extends DescMessage, O extends DescMessage>(
       call: Call<DescMethodUnary<I, O>>,
       input: MessageInitShape<I>,
       first: Attempt,
     ): Promise<UnaryResponse<I, O>> {
-      const { signal } = call;
-      let last: ConnectError | undefined;
-      let attempt = first;
-      let tried: string[] | undefined; // made at the first failure: none on the path of a call that succeeds
-      let transparentLeft = true;
-      for (let n = 1, made = 0; ; made++) {
-        if (timeLeftMs(call) === 0) throw deadlineExceeded(call, made, last);
-        let transparent = false;
-        try {
-          return await inner.unary(call, input, attempt);
-        } catch (reason) {
-          if (signal?.aborted) throw ConnectError.from(reason); // the caller cancelled: no second guessing
-          const failure = classifyFailure(reason, attempt);
-          const retryable = shouldRetry(failure, policy.isIdempotent(call.method));
-          transparent = retryable && transparentLeft && attempt.progress === "refused";
-          if (!transparent && (n > policy.retries || !retryable)) throw failure.error;
-          last = failure.error;
-          const endpoint = attempt.endpoint;
-          if (endpoint !== undefined && !tried?.includes(endpoint)) tried = [...(tried ?? []), endpoint];
-        }
-        if (transparent) {
-          transparentLeft = false; // at once, and not counted against the retries
-        } else {
-          const wait = backoffDelay(n, policy.backoff);
-          await sleep(Math.min(wait, timeLeftMs(call) ?? wait), signal);
-          n++;
-        }
-        attempt = newAttempt(tried);
+      if (timeLeftMs(call) === 0) return Promise.reject(deadlineExceeded(call, 0, undefined));
+      // The first attempt without an async function frame (most calls need no other); its failure goes to `retry`.
+      let response: Promise<UnaryResponse<I, O>>;
+      try {
+        response = inner.unary(call, input, first);
+      } catch (reason) {
+        response = Promise.reject(reason);
       }
+      return response.then(undefined, (reason: unknown) => retry(call, input, first, reason));
     },
     stream(call, input, attempt) {
       return inner.stream(call, input, attempt);

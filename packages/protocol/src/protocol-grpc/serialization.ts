@@ -53,8 +53,13 @@ export function createCodec<Desc extends DescMessage>(
   options: CodecOptions = {},
 ): Codec<Desc> {
   if (kind === "proto") {
-    const read: Partial<BinaryReadOptions> = { readUnknownFields: true, ...options.binary };
-    const write: Partial<BinaryWriteOptions> = { ...options.binary };
+    // Without options of its own, none are passed: @bufbuild/protobuf's defaults (unknown fields kept, both ways) are
+    // these, and an options object costs an Object.assign per message.
+    const read: Partial<BinaryReadOptions> | undefined = options.binary && {
+      readUnknownFields: true,
+      ...options.binary,
+    };
+    const write: Partial<BinaryWriteOptions> | undefined = options.binary && { ...options.binary };
     return {
       parse(bytes) {
         try {
