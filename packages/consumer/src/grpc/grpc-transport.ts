@@ -21,7 +21,7 @@ import { defaultOf } from "@dubbo-mesh/runtime";
 import { type Attempt, attemptTimeoutMs, type Call, type CallCodec, type CallTransport } from "../call.js";
 import { type CodecOf, GrpcCall } from "./grpc-call.js";
 import type { GrpcSession } from "./grpc-session.js";
-import { requestHeaders, toNodeHeaders } from "./request-headers.js";
+import { baseRequestHeaders, requestHeaders, toNodeHeaders } from "./request-headers.js";
 import { sendMessages } from "./send-messages.js";
 import { LazyUnaryResponse } from "./unary-response.js";
 
@@ -79,7 +79,8 @@ function inputCodec(method: DescMethod, kind: CallCodec): grpc.Codec {
  */
 export function createGrpcTransport(options: GrpcTransportOptions): CallTransport {
   const session = options.session;
-  const staticHeaders = Object.entries(options.headers ?? {});
+  const fixed = options.headers ?? {};
+  const baseHeaders = { proto: baseRequestHeaders(fixed, "proto"), json: baseRequestHeaders(fixed, "json") };
   const interceptors = options.interceptors ?? [];
   const readMaxBytes = options.readMaxBytes ?? defaultOf("dubbo.protocol.max-message-size");
 
@@ -200,7 +201,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
       attempt: Attempt,
     ): Promise<UnaryResponse<I, O>> {
       const timeoutMs = attemptTimeoutMs(call);
-      const headers = requestHeaders(staticHeaders, call.header, call.codec, timeoutMs);
+      const headers = requestHeaders(baseHeaders[call.codec], call.header, timeoutMs);
       if (interceptors.length === 0) {
         return unaryOnce(call.method, call.codec, headers, call.signal, timeoutMs, input, attempt);
       }
@@ -219,7 +220,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
       attempt: Attempt,
     ): Promise<StreamResponse<I, O>> {
       const timeoutMs = attemptTimeoutMs(call);
-      const headers = requestHeaders(staticHeaders, call.header, call.codec, timeoutMs);
+      const headers = requestHeaders(baseHeaders[call.codec], call.header, timeoutMs);
       if (interceptors.length === 0) {
         return streamOnce(call.method, call.codec, headers, call.signal, timeoutMs, input, attempt);
       }

@@ -5,25 +5,34 @@ import type { CallCodec, HeadersInit } from "../call.js";
 const userAgent = `dubbo-mesh/0.1.0 node/${process.versions.node}`;
 
 /**
- * The request headers of a gRPC attempt as node:http2 takes them: content type of the codec, `te: trailers`, the
- * user agent, the accepted response encodings, `grpc-timeout` (what is left of the deadline), then the reference's
- * fixed headers, then the caller's metadata (which overrides them). `-bin` values go out as the caller encoded them
- * (base64, connect's `encodeBinaryHeader`).
+ * The headers every gRPC attempt of a reference starts from, for one codec: content type, `te: trailers`, the user
+ * agent, the accepted response encodings, then the reference's fixed headers. Made once; see `requestHeaders`.
  */
-export function requestHeaders(
-  fixed: readonly (readonly [string, string])[],
-  header: HeadersInit | undefined,
+export function baseRequestHeaders(
+  fixed: Readonly<Record<string, string>>,
   codec: CallCodec,
-  timeoutMs: number | undefined,
-): http2.OutgoingHttpHeaders {
-  const out: http2.OutgoingHttpHeaders = {
+): Readonly<http2.OutgoingHttpHeaders> {
+  return {
     [grpc.headerContentType]: grpc.contentTypeOf(codec),
     [grpc.headerTe]: grpc.teTrailers,
     [grpc.headerUserAgent]: userAgent,
     [grpc.headerAcceptEncoding]: grpc.acceptEncodingValue,
+    ...fixed,
   };
+}
+
+/**
+ * The request headers of a gRPC attempt as node:http2 takes them (a new object): `base` (`baseRequestHeaders`),
+ * `grpc-timeout` (what is left of the deadline), then the caller's metadata, which overrides the fixed headers.
+ * `-bin` values go out as the caller encoded them (base64, connect's `encodeBinaryHeader`).
+ */
+export function requestHeaders(
+  base: Readonly<http2.OutgoingHttpHeaders>,
+  header: HeadersInit | undefined,
+  timeoutMs: number | undefined,
+): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = { ...base };
   if (timeoutMs !== undefined) out[grpc.headerTimeout] = grpc.encodeTimeout(timeoutMs);
-  for (const [k, v] of fixed) out[k] = v;
   if (header !== undefined) copyHeaders(header, out);
   return out;
 }
