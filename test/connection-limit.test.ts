@@ -1,14 +1,19 @@
 /**
  * `dubbo.protocol.accepts` on real sockets: the port holds at most that many connections at once. One more is closed
  * as it arrives, before the provider reads or sends a byte (no SETTINGS, no GOAWAY) — grpc-js reports UNAVAILABLE —
- * while the connections held keep serving; a connection that closes frees its slot for the next one. A bad value
- * stops start-up naming the key, in code and in configuration.
+ * while the connections held keep serving; a connection that closes frees its slot for the next one. Our consumer
+ * takes a connection closed before the provider's first byte for a refusal: the call runs again, on another endpoint
+ * when there is one, whatever the method. A bad value stops start-up naming the key, in code and in configuration.
  */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type BalancerFactory, createConsumer } from "@dubbo-mesh/consumer";
 import { ConfigError } from "@dubbo-mesh/runtime";
+import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { dubbo } from "dubbo-mesh";
 import { afterEach, describe, expect, it } from "vitest";
 import { greeterServiceDefinition } from "./peers/protos.js";
+import { contractGreeter } from "./support/contract-greeter.js";
 import { frameType, RawH2Client } from "./support/h2-raw-client.js";
 import { startContractProvider } from "./support/start-provider.js";
 
@@ -78,6 +83,53 @@ describe("dubbo.protocol.accepts = 2", () => {
     for (let tries = 1; code !== grpc.status.OK && tries < 100; tries++) code = await grpcJsGreet(p.target);
     expect(code).toBe(grpc.status.OK);
     expect(b.client.isClosed).toBe(false);
+  });
+});
+
+describe("our consumer against a provider at its connection cap", () => {
+  it("a call whose connection is closed unserved runs again on the other provider (a non-idempotent method)", async () => {
+    const capped = await startContractProvider({ accepts: 1 }, (p) =>
+      p.service(GreeterService, contractGreeter("capped")),
+    );
+    cleanups.push(() => capped.close());
+    const free = await startContractProvider({}, (p) => p.service(GreeterService, contractGreeter("free")));
+    cleanups.push(() => free.close());
+    const holder = await connect(capped.port);
+    expect(holder.served).toBe(true);
+
+    // A balancer that always picks the capped provider (first in the list); no health checking and no outlier
+    // detection, so that it stays in rotation and every call is first sent to it.
+    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
+    const consumer = createConsumer({ balancers: { first }, outlierDetection: false });
+    cleanups.push(() => consumer.close());
+    const greeter = consumer.reference(GreeterService, {
+      url: `tri://${capped.target},${free.target}`,
+      loadBalancer: "first",
+      healthCheck: false,
+      timeout: 10_000,
+    });
+    for (let i = 0; i < 3; i++) expect((await greeter.greet({ name: `n${i}` })).greeting).toBe(`free, n${i}`);
+    const calls = consumer.endpoints(greeter).map((e) => [e.address, e.calls]);
+    expect(calls).toEqual([
+      [capped.target, 3],
+      [free.target, 3],
+    ]);
+
+    // One address (mesh mode): the call fails with UNAVAILABLE once its attempts are spent, each on a new connection.
+    const mesh = consumer.reference(GreeterService, { url: `tri://${capped.target}`, retries: 1, timeout: 10_000 });
+    const error = await mesh.greet({ name: "m" }).catch((e: unknown) => ConnectError.from(e));
+    expect(error).toMatchObject({ code: Code.Unavailable });
+    // The slot free again: the same reference is served.
+    holder.client.close();
+    await holder.client.closed;
+    let answer: string | undefined;
+    for (let tries = 0; answer === undefined && tries < 100; tries++) {
+      answer = await mesh.greet({ name: "m" }).then(
+        (r) => r.greeting,
+        () => undefined,
+      );
+    }
+    expect(answer).toBe("capped, m");
   });
 });
 

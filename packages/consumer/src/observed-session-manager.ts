@@ -26,6 +26,13 @@ interface Connection {
   streams: number;
   /** The last-stream-id of the GOAWAY the peer sent, if it sent one. */
   goawayLastStreamId: number | undefined;
+  /**
+   * True once the provider sent its SETTINGS — the first thing an HTTP/2 server sends (RFC 9113 §3.4, its connection
+   * preface), which Node's server does as it takes a connection, before reading any request. A connection that ends
+   * before that was closed unserved (e.g. past the provider's cap, `dubbo.protocol.accepts`): nothing sent on it can
+   * have been processed (grpc-go: "connection closed before server preface received").
+   */
+  answered: boolean;
   readonly keepalive: SessionKeepalive | undefined;
   /** When `streams` last dropped to 0 (epoch ms), for the idle timeout. */
   idleSince: number;
@@ -42,7 +49,8 @@ interface Connection {
  * after `idleConnectionTimeoutMs` without streams; not keeping the process alive while it has none.
  *
  * It also writes, into each attempt's report, what happened to the attempt's stream: "processed" once it is opened
- * — its HEADERS may leave —, then "refused" or "not-started" if the provider refuses it or it never got an id, and
+ * — its HEADERS may leave —, then "refused" or "not-started" if the provider refuses it (REFUSED_STREAM, a GOAWAY
+ * below its id, its connection closed before the provider sent anything) or it never got an id, and
  * `connectionLost` if the connection ends under it. The retry and pick layers read the report.
  *
  * Two ways in: `open` for a caller that listens to the stream itself and reports its events (`streamResponded`,
@@ -262,6 +270,7 @@ export class ObservedSessionManager {
       retired: false,
       streams: 0,
       goawayLastStreamId: undefined,
+      answered: false,
       keepalive,
       idleSince: 0,
       idleTimer: undefined,
@@ -271,6 +280,9 @@ export class ObservedSessionManager {
     this.#current = c;
     // Errors are seen by the requests (while connecting) and the streams; the session's own 'error' must not crash.
     session.on("error", () => {});
+    session.once("remoteSettings", () => {
+      c.answered = true;
+    });
     session.on("goaway", (code: number, lastStreamId: number) => {
       c.goawayLastStreamId = lastStreamId;
       // Node closes the session on GOAWAY(NO_ERROR) (destroys it on any other code), but one without streams can
@@ -360,13 +372,17 @@ export class ObservedSessionManager {
       attempt.progress = "not-started";
       return;
     }
-    const last = this.#connections.get(session)?.goawayLastStreamId;
+    const c = this.#connections.get(session);
+    const last = c?.goawayLastStreamId;
     if (last !== undefined && stream.id > last) {
       attempt.progress = "refused";
       return;
     }
     const completed = stream.rstCode === grpc.http2Error.noError && stream.readableEnded;
-    if (!completed && session.destroyed) attempt.connectionLost = true;
+    if (completed || !session.destroyed) return;
+    if (c?.answered === false)
+      attempt.progress = "refused"; // closed before the provider's preface: unserved
+    else attempt.connectionLost = true;
   }
 }
 
