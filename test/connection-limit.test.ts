@@ -8,12 +8,12 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type BalancerFactory, createConsumer } from "@dubbo-mesh/consumer";
 import { ConfigError } from "@dubbo-mesh/runtime";
-import { GreeterService } from "@dubbo-mesh/sample-greeter";
 import * as grpc from "@grpc/grpc-js";
 import { dubbo } from "dubbo-mesh";
 import { afterEach, describe, expect, it } from "vitest";
 import { greeterServiceDefinition } from "./peers/protos.js";
 import { contractGreeter } from "./support/contract-greeter.js";
+import { GreeterService } from "./support/greeter-proto.js";
 import { frameType, RawH2Client } from "./support/h2-raw-client.js";
 import { startContractProvider } from "./support/start-provider.js";
 
