@@ -10,6 +10,7 @@ import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { Code, ConnectError, createConsumer, type ReferenceOptions } from "@dubbo-mesh/consumer";
+import { createDubboMetrics } from "@dubbo-mesh/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { GreeterService, type GreetRequest, GreetResponseSchema } from "./support/greeter-proto.js";
 import { grpcFrame } from "./support/raw-http.js";
@@ -188,30 +189,40 @@ describe("consumer gRPC transport: cancellation and interceptors", () => {
     expect(rstCode).toBe(http2.constants.NGHTTP2_CANCEL);
   });
 
-  it("a server stream reports its headers (onHeader) before the first reply and its trailers (onTrailer) after the last", async () => {
-    const server = await rawServer((stream) => {
-      stream.on("data", () => {});
-      stream.on("end", () => {
-        stream.respond(
-          { ":status": 200, "content-type": "application/grpc", "x-h": "head" },
-          { waitForTrailers: true },
-        );
-        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-t": "tail" }));
-        stream.write(grpcFrame(reply("one")));
-        stream.end(grpcFrame(reply("two")));
+  it.each([
+    ["", false],
+    [", through the metrics layer too", true],
+  ])(
+    "a server stream reports its headers (onHeader) before the first reply and its trailers (onTrailer) after the last%s",
+    async (_, metered) => {
+      const server = await rawServer((stream) => {
+        stream.on("data", () => {});
+        stream.on("end", () => {
+          stream.respond(
+            { ":status": 200, "content-type": "application/grpc", "x-h": "head" },
+            { waitForTrailers: true },
+          );
+          stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-t": "tail" }));
+          stream.write(grpcFrame(reply("one")));
+          stream.end(grpcFrame(reply("two")));
+        });
       });
-    });
-    const events: string[] = [];
-    const replies = greeter(server.url).greetStream(
-      { name: "x" },
-      {
-        onHeader: (h) => events.push(`header ${h.get("x-h")}`),
-        onTrailer: (t) => events.push(`trailer ${t.get("x-t")}`),
-      },
-    );
-    for await (const r of replies) events.push(r.greeting);
-    expect(events).toEqual(["header head", "one", "two", "trailer tail"]);
-  });
+      const events: string[] = [];
+      const consumer = createConsumer(
+        metered ? { metrics: createDubboMetrics({ processMetrics: false }).consumer } : {},
+      );
+      cleanups.push(() => consumer.close());
+      const replies = consumer.reference(GreeterService, { url: server.url, timeout: 10_000 }).greetStream(
+        { name: "x" },
+        {
+          onHeader: (h) => events.push(`header ${h.get("x-h")}`),
+          onTrailer: (t) => events.push(`trailer ${t.get("x-t")}`),
+        },
+      );
+      for await (const r of replies) events.push(r.greeting);
+      expect(events).toEqual(["header head", "one", "two", "trailer tail"]);
+    },
+  );
 
   it("the caller's signal cancels a server stream mid-way: CANCELED, and the stream is reset", async () => {
     let rstCode: number | undefined;

@@ -3,6 +3,7 @@ import type { RpcCompletion, RpcFailureKind, RpcMetrics } from "@dubbo-mesh/runt
 import { NoEndpointError } from "./balancing/no-endpoint-error.js";
 import { inChain } from "./classify-failure.js";
 import { HostResolutionError } from "./dns-lookup.js";
+import { withMessages } from "./with-messages.js";
 
 /** The service identity a reference's calls are counted under: Dubbo's `interface`, `version`, `group` labels. */
 export interface MeteredService {
@@ -39,7 +40,7 @@ export function meteredTransport(inner: Transport, metrics: RpcMetrics, service:
         complete(done, e);
         throw e;
       }
-      return { ...res, message: track(res.message, done) } as typeof res;
+      return withMessages(res, track(res.message, done));
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   traceStream,
 } from "@dubbo-mesh/runtime";
 import type { Call, CallTransport } from "./call.js";
+import { withMessages } from "./with-messages.js";
 
 /** Where one endpoint's attempts go, as a client span names it: `server.address`, `server.port`. */
 export interface TracedEndpoint {
@@ -52,7 +53,7 @@ export function tracedTransport(
         endTraceWithError(trace, e);
         throw e;
       }
-      return { ...res, message: traceStream(res.message, trace, "the caller stopped reading") } as typeof res;
+      return withMessages(res, traceStream(res.message, trace, "the caller stopped reading"));
     },
   };
 }

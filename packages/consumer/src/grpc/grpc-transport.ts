@@ -23,6 +23,7 @@ import { type CodecOf, GrpcCall } from "./grpc-call.js";
 import type { GrpcSession } from "./grpc-session.js";
 import { baseRequestHeaders, requestHeaders, toNodeHeaders } from "./request-headers.js";
 import { sendMessages } from "./send-messages.js";
+import { LazyStreamResponse } from "./stream-response.js";
 import { LazyUnaryResponse } from "./unary-response.js";
 
 /** Options of `createGrpcTransport`. */
@@ -153,25 +154,16 @@ export function createGrpcTransport(options: GrpcTransportOptions): CallTranspor
     input: AsyncIterable<MessageInitShape<I>>,
     attempt: Attempt,
   ): Promise<StreamResponse<I, O>> {
-    const trailer = new Headers();
     return new Promise<StreamResponse<I, O>>((resolve, reject) => {
       const call = newCall(method, attempt);
-      call.onEnd = () => {
-        if (!call.error) for (const [k, v] of grpc.headersFromNode(call.trailer)) trailer.append(k, v);
-      };
+      const response = new LazyStreamResponse(method, call, responseMessages(call));
+      call.onEnd = () => response.ended();
       call.onHeaders = () => {
         if (!call.responded) {
           reject(call.error ?? new ConnectError("protocol error: no response headers", Code.Internal));
           return;
         }
-        resolve({
-          stream: true,
-          service: method.parent,
-          method,
-          header: grpc.headersFromNode(call.header),
-          trailer,
-          message: responseMessages(call),
-        });
+        resolve(response);
       };
       start(method, headers, signal, timeoutMs, attempt, call, (stream) => {
         void sendMessages(stream, call, inputCodec(method, codec), input);
