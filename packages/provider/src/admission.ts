@@ -79,7 +79,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         res.end();
         return true;
       }
-      res.once("close", release);
+      res.on("close", release); // a response closes once: no once() wrapper needed
       return false;
     },
     inProgress: () => inProgress,

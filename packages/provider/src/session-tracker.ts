@@ -43,7 +43,7 @@ export function trackSessions(server: DualServer): SessionTracker {
     const socket = req.socket;
     h1Sockets.set(socket, (h1Sockets.get(socket) ?? 0) + 1);
     if (draining) res.shouldKeepAlive = false;
-    res.once("close", () => {
+    res.on("close", () => {
       const busy = (h1Sockets.get(socket) ?? 1) - 1;
       if (h1Sockets.has(socket)) h1Sockets.set(socket, busy);
       if (draining && busy === 0) socket.end();

@@ -36,8 +36,8 @@ export function readRequestBody(req: NodeRequest, readMaxBytes: number, sink: Bo
     else if (chunks === undefined) chunks = [first, chunk];
     else chunks.push(chunk);
   };
+  // At the end, nothing more comes: the listeners can stay (the request is done with).
   const onEnd = () => {
-    stop();
     sink.body(chunks ? Buffer.concat(chunks, size) : (first ?? empty));
   };
   const stop = () => {
