@@ -67,7 +67,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
         stream.close(grpc.http2Error.refusedStream);
         return true;
       }
-      stream.once("close", release);
+      // 'close' comes once per stream: a plain listener, without once()'s wrapper (allocated per stream).
+      stream.on("close", release);
       return false;
     },
     refuseRequest(req, res) {

@@ -97,9 +97,13 @@ function watchSession(session: http2.ServerHttp2Session, options: KeepaliveOptio
     // exceeds the truth (ACKs not yet flushed are subtracted anyway) and equals it at the first PING of each read,
     // so it only rises when the connection really wrote something else.
     let dataWritten = 0;
+    // One listener for every stream of the session ('close' comes once per stream): nothing allocated per call.
+    const callEnded = () => {
+      calls--;
+    };
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
       calls++;
-      stream.once("close", () => calls--);
+      stream.on("close", callEnded);
     });
     session.on("remoteSettings", () => settingsReceived++);
     session.on("ping", () => {

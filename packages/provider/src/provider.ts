@@ -188,6 +188,12 @@ export function createProvider(options: ProviderOptions = {}): Provider {
 /** Paths admission control never refuses: a probe or a debugging tool must get through a busy provider. */
 const exemptPaths = [`/${health.Health.typeName}/`, `/${reflection.ServerReflection.typeName}/`];
 
+/** True for a path admission control never refuses (see `exemptPaths`); no closure per call. */
+function isExemptPath(path: string): boolean {
+  for (const prefix of exemptPaths) if (path.startsWith(prefix)) return true;
+  return false;
+}
+
 /** Adds the health (`grpc.health.v1`, following `lifecycle`) and reflection services, unless turned off. */
 function addBuiltinServices(
   table: ServiceTable<Registration>,
@@ -238,7 +244,7 @@ function providerAdmission(table: ServiceTable<Registration>, executes: number, 
   }
   return createAdmission({
     maxCalls: executes,
-    exempt: (path) => exemptPaths.some((prefix) => path.startsWith(prefix)),
+    exempt: isExemptPath,
     onShed: (path) => {
       const [service = "", method = ""] = methodPaths.get(path.split("?", 1)[0] ?? "") ?? [];
       // Dubbo's requests_limit_total (and requests_total, requests_failed_total): a call refused for capacity.

@@ -4,7 +4,7 @@ import type { grpc } from "@dubbo-mesh/protocol";
 import { answerUnary, invokeUnary } from "../call/invoke-unary.js";
 import type { BoundMethod } from "../dispatch.js";
 import { InputQueue } from "./input-queue.js";
-import { RequestReader, singleMessage } from "./request-reader.js";
+import { RequestReader, SingleMessageSink } from "./request-reader.js";
 import type { ServerCall } from "./server-call.js";
 
 /** What a call kind needs besides the call: the handler, the interceptors, the read limit and the codecs. */
@@ -29,49 +29,77 @@ export function serveCall(call: ServerCall, plan: CallPlan): void {
   else serveWithInputStream(call, plan);
 }
 
-/** Unary: the request read whole, then the handler (see `invokeUnary`). */
+/**
+ * Unary: the request read whole, then the handler (see `invokeUnary`). One object per call is the request's sink;
+ * the reader stops with the call (`ServerCall.reader`).
+ */
+class UnaryServing extends SingleMessageSink {
+  readonly #call: ServerCall;
+  readonly #plan: CallPlan;
+
+  constructor(call: ServerCall, plan: CallPlan) {
+    super("unary");
+    this.#call = call;
+    this.#plan = plan;
+  }
+
+  protected ready(input: unknown): void {
+    invokeUnary(this.#call, this.#plan, input);
+  }
+
+  fail(e: unknown): void {
+    this.#call.fail(e);
+  }
+}
+
 function serveUnary(call: ServerCall, plan: CallPlan): void {
-  const reader = new RequestReader(
+  call.reader = new RequestReader(
     call.stream,
     plan.readMaxBytes,
     call.encoding,
     plan.input.parse,
-    singleMessage(
-      "unary",
-      (input) => invokeUnary(call, plan, input),
-      (e) => call.fail(e),
-    ),
+    new UnaryServing(call, plan),
   );
-  call.onEnd = () => reader.stop();
 }
 
 /** Server streaming without interceptors: the request read whole, then the handler's messages pumped out. */
+class ServerStreamServing extends SingleMessageSink {
+  readonly #call: ServerCall;
+  readonly #plan: CallPlan;
+
+  constructor(call: ServerCall, plan: CallPlan) {
+    super("server-streaming");
+    this.#call = call;
+    this.#plan = plan;
+  }
+
+  protected ready(input: unknown): void {
+    const call = this.#call;
+    if (call.ended) return;
+    let it: AsyncIterator<unknown>;
+    try {
+      it = (this.#plan.target(input, call.context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    } catch (e) {
+      call.fail(e);
+      return;
+    }
+    // Stopped when the call ends (after the reader).
+    call.onEnd = pumpOutput(call, this.#plan, it);
+  }
+
+  fail(e: unknown): void {
+    this.#call.fail(e);
+  }
+}
+
 function serveServerStreaming(call: ServerCall, plan: CallPlan): void {
-  let stopOutput: (() => void) | undefined;
-  const reader = new RequestReader(
+  call.reader = new RequestReader(
     call.stream,
     plan.readMaxBytes,
     call.encoding,
     plan.input.parse,
-    singleMessage(
-      "server-streaming",
-      (input) => {
-        if (call.ended) return;
-        let it: AsyncIterator<unknown>;
-        try {
-          it = (plan.target(input, call.context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        } catch (e) {
-          return call.fail(e);
-        }
-        stopOutput = pumpOutput(call, plan, it);
-      },
-      (e) => call.fail(e),
-    ),
+    new ServerStreamServing(call, plan),
   );
-  call.onEnd = () => {
-    reader.stop();
-    stopOutput?.();
-  };
 }
 
 /**

@@ -34,6 +34,13 @@ interface Route {
   readonly method: DescMethod;
   readonly proto: { input: grpc.Codec; output: grpc.Codec };
   json: { input: grpc.Codec; output: grpc.Codec } | undefined;
+  /**
+   * What a call without `tri-service-version` and `tri-service-group` resolves to — nearly every gRPC call — found
+   * on the first such call. The table does not change once the provider has started, so neither does this.
+   */
+  unqualified: ResolvedCall | undefined;
+  /** The plan of the last call by codec, taken again by the next call with the same handler (no object per call). */
+  plans: { proto?: CallPlan; json?: CallPlan };
 }
 
 /**
@@ -55,6 +62,8 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
         method: m,
         proto: { input: grpc.createCodec(m.input, "proto"), output: grpc.createCodec(m.output, "proto") },
         json: undefined,
+        unqualified: undefined,
+        plans: {},
       });
     }
   }
@@ -78,20 +87,26 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
     }
     const method = route.method;
     // Routed first, so the metrics carry the version and group of the registration that serves the call.
-    let resolved: ResolvedCall | undefined;
     let early: ConnectError | undefined;
-    try {
-      resolved = resolveCall(
-        options.table,
-        options.fallbackToDefault,
-        method.parent.typeName,
-        method.localName,
-        method.name,
-        grpc.nodeHeader(headers, headerServiceVersion) ?? "",
-        grpc.nodeHeader(headers, headerServiceGroup) ?? "",
-      );
-    } catch (e) {
-      early = e as ConnectError;
+    const version = grpc.nodeHeader(headers, headerServiceVersion) ?? "";
+    const group = grpc.nodeHeader(headers, headerServiceGroup) ?? "";
+    const unqualified = version === "" && group === "";
+    let resolved = unqualified ? route.unqualified : undefined;
+    if (!resolved) {
+      try {
+        resolved = resolveCall(
+          options.table,
+          options.fallbackToDefault,
+          method.parent.typeName,
+          method.localName,
+          method.name,
+          version,
+          group,
+        );
+        if (unqualified) route.unqualified = resolved;
+      } catch (e) {
+        early = e as ConnectError;
+      }
     }
     const encoding = grpc.parseEncoding(grpc.nodeHeader(headers, grpc.headerEncoding));
     if (encoding instanceof ConnectError) early ??= encoding;
@@ -116,10 +131,14 @@ export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
       call.finish(early);
       return true;
     }
-    const codecs = codec === "proto" ? route.proto : jsonCodecs(route);
     // Under tracing the handler (and each step of a streaming handler's output) runs in the call's server span.
     const target = call.trace ? call.trace.bind(resolved.target) : resolved.target;
-    const plan: CallPlan = { target, interceptors, readMaxBytes, input: codecs.input, output: codecs.output };
+    let plan = route.plans[codec];
+    if (plan?.target !== target) {
+      const codecs = codec === "proto" ? route.proto : jsonCodecs(route);
+      plan = { target, interceptors, readMaxBytes, input: codecs.input, output: codecs.output };
+      route.plans[codec] = plan;
+    }
     serveCall(call, plan);
     return true;
   };

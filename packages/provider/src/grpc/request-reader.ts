@@ -11,6 +11,14 @@ export interface RequestSink {
   error(error: ConnectError): void;
 }
 
+/** Where a stream carries its reader, for the listeners every reader shares. */
+const kReader = Symbol("dubbo-mesh.grpc.requestReader");
+
+/** A stream read by a RequestReader. */
+interface ReaderStream extends http2.ServerHttp2Stream {
+  [kReader]?: RequestReader;
+}
+
 /** Any thrown value as a ConnectError: itself if it is one, INTERNAL otherwise. */
 export function asConnectError(e: unknown): ConnectError {
   return e instanceof Err ? e : new Err("internal error", Code.Internal, undefined, undefined, e);
@@ -48,16 +56,20 @@ export class RequestReader implements FlowControl {
     this.#parse = parse;
     this.#sink = sink;
     this.#envelopes = new grpc.EnvelopeReader(readMaxBytes, (data, flags) => this.#onMessage(data, flags));
-    stream.on("data", this.#onData);
-    stream.on("end", this.#onEnd);
+    (stream as ReaderStream)[kReader] = this;
+    stream.on("data", RequestReader.#onData);
+    stream.on("end", RequestReader.#onEnd);
   }
 
   /** Stops reading: nothing more reaches the sink (what still arrives is dropped). */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#stream.off("data", this.#onData);
-    this.#stream.off("end", this.#onEnd);
+    // A stream read to its end emits nothing more: its listeners stay (they do nothing now) and cost no removal.
+    if (!this.#stream.readableEnded) {
+      this.#stream.off("data", RequestReader.#onData);
+      this.#stream.off("end", RequestReader.#onEnd);
+    }
     if (this.#holds > 0) {
       this.#holds = 0;
       this.#stream.resume();
@@ -73,20 +85,33 @@ export class RequestReader implements FlowControl {
     if (--this.#holds === 0 && !this.#stopped) this.#stream.resume();
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  // The stream listeners are shared by every reader (no closure per call); `this` is the stream, which carries it.
+  static #onData(this: ReaderStream, chunk: Buffer): void {
+    // biome-ignore lint/complexity/noThisInStatic: node:http2 calls a stream listener with the stream as this
+    const reader = this[kReader];
+    if (reader) reader.#data(chunk);
+  }
+
+  static #onEnd(this: ReaderStream): void {
+    // biome-ignore lint/complexity/noThisInStatic: node:http2 calls a stream listener with the stream as this
+    const reader = this[kReader];
+    if (reader) reader.#end();
+  }
+
+  #data(chunk: Buffer): void {
     if (this.#stopped) return;
     try {
       this.#envelopes.push(chunk);
     } catch (e) {
       this.#fail(e);
     }
-  };
+  }
 
-  readonly #onEnd = (): void => {
+  #end(): void {
     if (this.#stopped) return;
     if (this.#chain) this.#chain = this.#chain.then(() => this.#finishEnd());
     else this.#finishEnd();
-  };
+  }
 
   #finishEnd(): void {
     if (this.#stopped) return;
@@ -154,26 +179,42 @@ export type SingleRequestKind = "unary" | "server-streaming";
 /**
  * The sink of a call whose request is one message: `ready` once the stream ended after exactly one; no message is
  * UNIMPLEMENTED "missing input message", a second one UNIMPLEMENTED "received extra input message" at once (connect's
- * codes and words; the gRPC spec names none).
+ * codes and words; the gRPC spec names none). A call kind extends it with its `ready` and `fail`: one object per
+ * call is the sink and the kind's state.
  */
-export function singleMessage(
-  kind: SingleRequestKind,
-  ready: (message: unknown) => void,
-  fail: (error: ConnectError) => void,
-): RequestSink {
-  let message: unknown;
-  let count = 0;
-  return {
-    message(m) {
-      if (++count === 1) message = m;
-      else if (count === 2) {
-        fail(new Err(`protocol error: received extra input message for ${kind} method`, Code.Unimplemented));
-      }
-    },
-    end() {
-      if (count === 0) fail(new Err(`protocol error: missing input message for ${kind} method`, Code.Unimplemented));
-      else if (count === 1) ready(message);
-    },
-    error: fail,
-  };
+export abstract class SingleMessageSink implements RequestSink {
+  readonly #kind: SingleRequestKind;
+  #message: unknown;
+  #count = 0;
+
+  constructor(kind: SingleRequestKind) {
+    this.#kind = kind;
+  }
+
+  /** The request message, once the stream ended after exactly one. */
+  protected abstract ready(message: unknown): void;
+
+  /** The request was not one message, or could not be read. */
+  abstract fail(error: unknown): void;
+
+  message(m: unknown): void {
+    if (++this.#count === 1) this.#message = m;
+    else if (this.#count === 2) {
+      this.fail(new Err(`protocol error: received extra input message for ${this.#kind} method`, Code.Unimplemented));
+    }
+  }
+
+  end(): void {
+    if (this.#count === 0) {
+      this.fail(new Err(`protocol error: missing input message for ${this.#kind} method`, Code.Unimplemented));
+    } else if (this.#count === 1) {
+      const message = this.#message;
+      this.#message = undefined;
+      this.ready(message);
+    }
+  }
+
+  error(error: ConnectError): void {
+    this.fail(error);
+  }
 }

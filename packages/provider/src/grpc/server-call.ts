@@ -23,6 +23,8 @@ export class ServerCall extends CallEnd {
   readonly codec: grpc.GrpcCodecKind;
   /** The encoding of the request messages. */
   readonly encoding: grpc.GrpcEncoding;
+  /** Set by the call kind: the request's reader, stopped when the call ends (before the kind's `onEnd`). */
+  reader: { stop(): void } | undefined;
   readonly #responseEncoding: grpc.GrpcEncoding;
   // Invariants: `#headersSent` once the response HEADERS went out; `#status` is the error the trailers carry
   // (undefined: OK).
@@ -56,7 +58,8 @@ export class ServerCall extends CallEnd {
       encoding === "identity"
         ? "identity"
         : grpc.responseEncoding(encoding, grpc.nodeHeader(headers, grpc.headerAcceptEncoding));
-    stream.on("close", this.#onClose);
+    (stream as CallStream)[kCall] = this;
+    stream.on("close", ServerCall.#onClose);
   }
 
   url(): string {
@@ -74,8 +77,8 @@ export class ServerCall extends CallEnd {
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
     this.#headersSent = true;
-    stream.respond(this.#responseHeaders(), { waitForTrailers: true });
-    stream.once("wantTrailers", this.#sendTrailers);
+    stream.respond(this.#headersToSend(), waitForTrailers);
+    stream.on("wantTrailers", ServerCall.#onWantTrailers);
     if (this.#responseEncoding === "gzip" && message.length >= compressMinBytes) {
       grpc.compress(message).then(
         (packed) => stream.end(grpc.frameMessage(packed, grpc.flagCompressed)),
@@ -136,16 +139,42 @@ export class ServerCall extends CallEnd {
   #sendHeaders(): void {
     this.#headersSent = true;
     this.#writer = new FrameWriter(this.stream);
-    this.stream.respond(this.#responseHeaders(), { waitForTrailers: true });
-    this.stream.once("wantTrailers", this.#sendTrailers);
+    this.stream.respond(this.#headersToSend(), waitForTrailers);
+    this.stream.on("wantTrailers", ServerCall.#onWantTrailers);
   }
 
-  readonly #sendTrailers = (): void => {
+  protected override decideEnd(error: ConnectError | undefined): boolean {
+    if (this.ended) return false;
+    this.reader?.stop();
+    return super.decideEnd(error);
+  }
+
+  // The stream listeners are shared by every call (no closure per call); `this` is the stream, which carries its call.
+  static #onWantTrailers(this: CallStream): void {
+    // biome-ignore lint/complexity/noThisInStatic: node:http2 calls a stream listener with the stream as this
+    const call = this[kCall];
+    if (call) call.#sendTrailers();
+  }
+
+  static #onClose(this: CallStream): void {
+    // biome-ignore lint/complexity/noThisInStatic: node:http2 calls a stream listener with the stream as this
+    const call = this[kCall];
+    if (call) call.#closed();
+  }
+
+  #sendTrailers(): void {
     const stream = this.stream;
     if (stream.destroyed) return;
-    stream.sendTrailers(grpc.setTrailerStatus(this.#withTrailers({}), this.#status));
+    const status = this.#status;
+    const trailers = this.context.responseTrailerIfSet;
+    // node:http2 copies what it is given: the trailers of a plain success can be one shared object.
+    stream.sendTrailers(
+      status === undefined && trailers === undefined
+        ? okTrailers
+        : grpc.setTrailerStatus(grpc.headersToNode(trailers, {}), status),
+    );
     this.#closeUnread(true);
-  };
+  }
 
   /**
    * After the response, asks a client still sending to stop with RST_STREAM(NO_ERROR), as RFC 9113 §8.1 provides:
@@ -167,6 +196,23 @@ export class ServerCall extends CallEnd {
     return new Promise((resolve) => this.stream.once("drain", resolve));
   }
 
+  /**
+   * The response HEADERS of a call that sends messages. node:http2 copies what `respond` is given, so a call whose
+   * handler set no headers, answering uncompressed a client that named no encoding — nearly every call — sends one
+   * shared object.
+   */
+  #headersToSend(): http2.OutgoingHttpHeaders {
+    if (
+      this.context.responseHeaderIfSet === undefined &&
+      this.#responseEncoding === "identity" &&
+      this.headers[grpc.headerEncoding] === undefined
+    ) {
+      return this.codec === "proto" ? protoHeaders : jsonHeaders;
+    }
+    return this.#responseHeaders();
+  }
+
+  /** The response headers, as a new object (a trailers-only response adds the status to it). */
   #responseHeaders(): http2.OutgoingHttpHeaders {
     const out: http2.OutgoingHttpHeaders = { ":status": 200, [grpc.headerContentType]: grpc.contentTypeOf(this.codec) };
     if (this.#responseEncoding === "gzip") out[grpc.headerEncoding] = "gzip";
@@ -179,9 +225,23 @@ export class ServerCall extends CallEnd {
     return grpc.headersToNode(this.context.responseTrailerIfSet, out);
   }
 
-  readonly #onClose = (): void => {
+  #closed(): void {
     if (this.ended) return;
     const name = grpc.resetCodeName(this.stream.rstCode ?? http2.constants.NGHTTP2_CANCEL);
     this.decideEnd(new ConnectError(`the client cancelled the call (RST_STREAM ${name})`, Code.Canceled));
-  };
+  }
 }
+
+/** Where a stream carries its call, for the listeners every call shares. */
+const kCall = Symbol("dubbo-mesh.grpc.call");
+
+/** A stream served by a call. */
+interface CallStream extends http2.ServerHttp2Stream {
+  [kCall]?: ServerCall;
+}
+
+/** The options of `respond` for a response that ends with trailers. */
+const waitForTrailers = { waitForTrailers: true } as const;
+const protoHeaders: http2.OutgoingHttpHeaders = { ":status": 200, [grpc.headerContentType]: grpc.contentTypeProto };
+const jsonHeaders: http2.OutgoingHttpHeaders = { ":status": 200, [grpc.headerContentType]: grpc.contentTypeJson };
+const okTrailers: http2.OutgoingHttpHeaders = grpc.setTrailerStatus({}, undefined);
