@@ -1,10 +1,11 @@
 import * as http from "node:http";
+import * as http2 from "node:http2";
 import { gunzipSync } from "node:zlib";
 import { Code, ConnectError, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { createDubboMetrics, type RpcOutcome } from "@dubbo-mesh/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GreeterService, type GreetRequest } from "./support/greeter-proto.js";
-import { curl, tripleError } from "./support/raw-http.js";
+import { connectH2, curl, h2Request, tripleError } from "./support/raw-http.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
 
 // What the provider's Triple HTTP unary engine does beyond the wire contract of test/triple-http: the same call
@@ -213,6 +214,29 @@ describe("the provider's Triple HTTP unary engine", () => {
       body: JSON.stringify({ name: "y".repeat(2000) }),
     });
     expect(chunked.status).toBe(429);
+  });
+
+  it("over HTTP/2, a body declared too large is refused and its upload stopped (RST_STREAM NO_ERROR)", async () => {
+    const session = await connectH2(limited.url);
+    try {
+      // 256 KiB declared and sent: far past the stream's flow-control window, so a server that neither reads it nor
+      // stops it leaves the upload stalled (and the stream open) until the client gives up.
+      const body = Buffer.alloc(256 * 1024, 0x41);
+      const r = await h2Request(session, {
+        path: GREET,
+        headers: { ...JSON_TYPE, "content-length": String(body.length) },
+        body,
+        timeoutMs: 5000,
+      });
+      expect(r.status).toBe(429);
+      expect(tripleError(r.body)).toMatchObject({ status: Code.ResourceExhausted });
+      expect(r.rstCode).toBe(http2.constants.NGHTTP2_NO_ERROR);
+      // The session is still good for the next call.
+      const next = await h2Request(session, { path: GREET, headers: JSON_TYPE, body: Buffer.from('{"name":"n"}') });
+      expect(next.status).toBe(200);
+    } finally {
+      session.close();
+    }
   });
 
   it("a call still running when the provider's drain is over is cancelled, its handler aborted", async () => {
