@@ -171,7 +171,8 @@ function tracingFloor(rows) {
   const floor = v["floor-sdk"] - v["floor-off"];
   if (!Number.isFinite(ours) || !Number.isFinite(floor)) return { text, info: true, value: undefined };
   const share = floor > 0 ? ` (${(ours / floor).toFixed(2)}x the floor)` : "";
-  return { text, info: true, value: `+${ours.toFixed(1)} µs vs +${floor.toFixed(1)} µs${share}` };
+  const signed = (us) => `${us >= 0 ? "+" : ""}${us.toFixed(1)} µs`;
+  return { text, info: true, value: `${signed(ours)} vs ${signed(floor)}${share}` };
 }
 
 /** Issue 12's TLS targets. */

@@ -83,7 +83,8 @@ export async function measureServerLoad(id, workload, { requestFile, tmpDir, dur
         p50Ms: r.p50Ms,
         p99Ms: r.p99Ms,
         peakRssKiB: hwmKiB,
-        // Steadier than req/s on a busy machine: other processes take turns on the cores, not instructions from the call.
+        // Steadier than req/s on a busy machine (other processes take turns on the cores, not instructions from the
+        // call), though not immune: at a much lower rate each event-loop turn and write carries fewer calls.
         cpuUsPerCall: r.succeeded > 0 && Number.isFinite(cpuS) ? (cpuS * 1e6) / r.succeeded : undefined,
         requests: r.succeeded,
         foreignCpu,
