@@ -331,6 +331,13 @@ describe("overload: one transparent retry of a refused call, as gRPC's (gRFC A6)
     const greeter = consumer.reference(GreeterService, { url: `tri://${busy.provider.target}`, timeout: 5000 });
     await expect(greeter.greet({ name: "refused" })).rejects.toMatchObject({ code: Code.Unavailable });
     expect(limited(metrics)).toBe(2);
+    // transparentRetry: false (as grpc-js's grpc.enable_retries 0): one attempt, one refusal.
+    const strict = createConsumer({ retries: 0, transparentRetry: false });
+    cleanups.push(() => strict.close());
+    const once = strict.reference(GreeterService, { url: `tri://${busy.provider.target}`, timeout: 5000 });
+    await expect(once.greet({ name: "refused" })).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(limited(metrics)).toBe(3);
+    expect(() => createConsumer({ transparentRetry: "yes" as unknown as boolean })).toThrow(/transparentRetry/);
     busy.open();
     expect((await held).code).toBe(0);
   });

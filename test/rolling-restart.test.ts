@@ -151,10 +151,11 @@ async function startCluster(size: number, exitAtOnce = false): Promise<Cluster> 
   });
   allProxies.push(haproxy);
   for (const s of slots) await haproxy.waitForStatus(s.name, "UP");
-  // No retries in the consumer (its default is Dubbo's 2) and none in HAProxy: every failed call is counted. Both
-  // would otherwise replay the calls a dying provider drops: HAProxy answers them RST_STREAM(REFUSED_STREAM), which
-  // the consumer takes as "not processed" and safe to retry (measured; see the report in haproxy.ts).
-  const consumer = createConsumer({ timeout: 10_000, retries: 0 });
+  // No retries in the consumer (its default is Dubbo's 2), not even gRPC's transparent one, and none in HAProxy:
+  // every failed call is counted. Both would otherwise replay the calls a dying provider drops: HAProxy answers them
+  // RST_STREAM(REFUSED_STREAM), which the consumer takes as "not processed" and safe to retry (measured; see the
+  // report in haproxy.ts) — with the transparent retry on, the negative control saw no failed call at all.
+  const consumer = createConsumer({ timeout: 10_000, retries: 0, transparentRetry: false });
   allConsumers.push(consumer);
   const greeter = consumer.reference(GreeterService, { url: haproxy.url });
   return { slots, haproxy, consumer, greeter };

@@ -157,6 +157,7 @@ export function createConsumer(options: ConsumerOptions = {}): Consumer {
     };
     const retrying = createRetryingTransport(createPickingTransport(cluster, wireOf), {
       retries: refValid.retries,
+      transparent: valid.transparentRetry,
       isIdempotent: idempotencyOf(ref.idempotent),
       backoff: valid.backoff,
     });

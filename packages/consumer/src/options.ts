@@ -1,5 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import {
+  booleanValue,
   checkedOption,
   defaultOf,
   durationValue,
@@ -45,6 +46,14 @@ export interface ConsumerOptions {
    * goes to another endpoint than the call's earlier attempts while one is in rotation (Envoy's `previous_hosts`).
    */
   retries?: number;
+  /**
+   * Whether the first attempt a provider refused unprocessed (RST_STREAM REFUSED_STREAM, a GOAWAY that did not take
+   * its stream, a 503 from admission control) is tried once more at once, whatever `retries` says — gRPC's transparent
+   * retry (gRFC A6), which grpc-js does too unless `grpc.enable_retries` is 0. Safe, as the provider said it did not
+   * run the call; turn it off only behind a proxy that claims "refused" for calls it had forwarded (HAProxy 2.6 answers
+   * REFUSED_STREAM for the streams of a server connection that died under them). Default true.
+   */
+  transparentRetry?: boolean;
   /**
    * Mesh mode (`dubbo.consumer.mesh-enable`): every reference must name its provider with `providedBy` (or give a
    * `url`) and use the Triple protocol ("grpc" or "triple"); `reference()` throws otherwise. Default false.
@@ -215,6 +224,7 @@ export const referenceProtocols: readonly string[] = ["grpc", "triple"];
 export interface ValidConsumerOptions {
   readonly timeout: number;
   readonly retries: number;
+  readonly transparentRetry: boolean;
   readonly meshEnable: boolean;
   readonly env: Env;
   readonly balancing: "mesh" | "client";
@@ -235,6 +245,7 @@ export function validateConsumerOptions(options: ConsumerOptions): ValidConsumer
   return {
     timeout: optionValue("timeout", "dubbo.consumer.timeout", options.timeout),
     retries: optionValue("retries", "dubbo.consumer.retries", options.retries),
+    transparentRetry: checkedOption("transparentRetry", booleanValue, options.transparentRetry, true),
     meshEnable: optionValue("meshEnable", "dubbo.consumer.mesh-enable", options.meshEnable),
     env: options.env ?? process.env,
     balancing: optionValue("balancing", "dubbo.consumer.balancing", options.balancing),

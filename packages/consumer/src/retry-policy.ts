@@ -7,6 +7,8 @@ import type { ClassifiedFailure } from "./classify-failure.js";
 export interface RetryPolicy {
   /** Attempts after the first (`dubbo.consumer.retries`; Dubbo's default 2, so three attempts at most). */
   retries: number;
+  /** Whether the first refused attempt is retried at once and uncounted (gRPC's transparent retry). */
+  transparent: boolean;
   /** Whether a method may run twice (see `idempotencyOf`). */
   isIdempotent: (method: DescMethod) => boolean;
   /** Waits between attempts. */

@@ -39,6 +39,7 @@ function scripted(script: ("refused" | "unavailable" | "ok")[]) {
 
 const policy = (p: Partial<Parameters<typeof createRetryingTransport>[1]> = {}) => ({
   retries: 2,
+  transparent: true,
   isIdempotent: () => false,
   backoff: { ...defaultBackoff, random: () => 0 },
   ...p,

@@ -33,7 +33,7 @@ export function createRetryingTransport(inner: CallTransport, policy: RetryPolic
     const { signal } = call;
     let last: ConnectError | undefined;
     let tried: string[] | undefined; // made at the first failure: none on the path of a call that succeeds
-    let transparentLeft = true;
+    let transparentLeft = policy.transparent;
     // Each turn: attempt number `made` failed with `reason`; go again, or give up.
     for (let n = 1, made = 1; ; made++) {
       if (signal?.aborted) throw ConnectError.from(reason); // the caller cancelled: no second guessing
