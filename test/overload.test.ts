@@ -9,7 +9,12 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { type BalancerFactory, createConsumer } from "@dubbo-mesh/consumer";
+import {
+  type BalancerFactory,
+  type ConsumerOptions,
+  createConsumer,
+  type ReferenceOptions,
+} from "@dubbo-mesh/consumer";
 import { grpc as grpcWire } from "@dubbo-mesh/protocol";
 import { createDubboMetrics, type DubboMetrics } from "@dubbo-mesh/runtime";
 import * as grpc from "@grpc/grpc-js";
@@ -20,6 +25,7 @@ import { contractGreeter } from "./support/contract-greeter.js";
 import { GreeterService } from "./support/greeter-proto.js";
 import { createGrpcJsHealthClient } from "./support/grpc-js-health-client.js";
 import { startContractProvider, type TestProvider } from "./support/start-provider.js";
+import { until } from "./support/wait.js";
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -88,6 +94,36 @@ function h2Session(p: TestProvider): http2.ClientHttp2Session {
   session.on("error", () => {});
   cleanups.push(() => session.close());
   return session;
+}
+
+/**
+ * A busy provider (executes=1, one call held in it) first in a static list and a free one after it, with a consumer
+ * whose balancer always picks the first endpoint in rotation — the busy one, as pick_first does: a retry that did not
+ * avoid the endpoint that refused it would meet it on every attempt. Outlier detection off, so that the busy endpoint
+ * stays in rotation however many attempts it refuses. Resolves once both endpoints are in rotation.
+ */
+async function busyAndFree(consumerOptions: ConsumerOptions = {}, referenceOptions: ReferenceOptions = {}) {
+  const busyMetrics = createDubboMetrics({ processMetrics: false });
+  const busy = await gatedProvider("busy", 1, busyMetrics);
+  const freeMetrics = createDubboMetrics({ processMetrics: false });
+  const free = await startContractProvider({ metrics: freeMetrics.provider }, (s) =>
+    s.service(GreeterService, contractGreeter("free")),
+  );
+  cleanups.push(() => free.close());
+  const held = grpcJsGreeter(busy.provider.target)("held");
+  await busy.waitEntered(1);
+  const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
+  const consumer = createConsumer({ balancers: { first }, outlierDetection: false, ...consumerOptions });
+  cleanups.push(() => consumer.close());
+  const greeter = consumer.reference(GreeterService, {
+    url: `tri://${busy.provider.target},${free.target}`,
+    loadBalancer: "first",
+    timeout: 5000,
+    ...referenceOptions,
+  });
+  const endpoints = () => consumer.endpoints(greeter);
+  await until(() => endpoints().length === 2 && endpoints().every((e) => e.inRotation), "both endpoints in rotation");
+  return { busy, busyMetrics, free, freeMetrics, held, consumer, greeter, endpoints };
 }
 
 describe("overload: dubbo.provider.executes = 4", () => {
@@ -220,32 +256,8 @@ describe("overload: dubbo.provider.executes = 4", () => {
 
 describe("overload: a retry prefers another endpoint than the ones its call tried (Envoy's previous_hosts)", () => {
   it("retries a call the busy provider refused on the free one, though the balancer always picks the busy one", async () => {
-    const busyMetrics = createDubboMetrics({ processMetrics: false });
-    const busy = await gatedProvider("busy", 1, busyMetrics);
-    const freeMetrics = createDubboMetrics({ processMetrics: false });
-    const free = await startContractProvider({ metrics: freeMetrics.provider }, (s) =>
-      s.service(GreeterService, contractGreeter("free")),
-    );
-    cleanups.push(() => free.close());
-    const held = grpcJsGreeter(busy.provider.target)("held");
-    await busy.waitEntered(1);
-
-    // A balancer that always picks the first endpoint in rotation — the busy one, first in the list — as pick_first
-    // does: a retry that did not avoid the endpoint that refused it would meet it on every attempt. Outlier detection
-    // off, so that the busy endpoint stays in rotation however many attempts it refuses.
-    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
-    const consumer = createConsumer({ balancers: { first }, outlierDetection: false });
-    cleanups.push(() => consumer.close());
-    const greeter = consumer.reference(GreeterService, {
-      url: `tri://${busy.provider.target},${free.target}`,
-      loadBalancer: "first",
-      timeout: 5000,
-    });
-    const endpoint = (target: string) => consumer.endpoints(greeter).find((e) => e.address === target);
-    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-
+    const { busy, busyMetrics, free, freeMetrics, held, greeter, endpoints } = await busyAndFree();
+    const endpoint = (target: string) => endpoints().find((e) => e.address === target);
     // Concurrent calls, each refused once by the busy provider and answered by the free one on its second attempt.
     const answers = await Promise.all(Array.from({ length: 4 }, (_, i) => greeter.greet({ name: `n${i}` })));
     expect(answers.map((a) => a.greeting)).toEqual(["free, n0", "free, n1", "free, n2", "free, n3"]);
@@ -262,29 +274,11 @@ describe("overload: a retry prefers another endpoint than the ones its call trie
   });
 
   it("over Triple HTTP/1.1 the refusal is a 503 with Retry-After: retried on the free provider too", async () => {
-    const busyMetrics = createDubboMetrics({ processMetrics: false });
-    const busy = await gatedProvider("busy", 1, busyMetrics);
-    const free = await startContractProvider({}, (s) => s.service(GreeterService, contractGreeter("free")));
-    cleanups.push(() => free.close());
-    const held = grpcJsGreeter(busy.provider.target)("held");
-    await busy.waitEntered(1);
-
-    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
-    const consumer = createConsumer({ balancers: { first }, outlierDetection: false });
-    cleanups.push(() => consumer.close());
-    const greeter = consumer.reference(GreeterService, {
-      url: `tri://${busy.provider.target},${free.target}`,
-      protocol: "triple",
-      loadBalancer: "first",
-      timeout: 5000,
-    });
-    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { busy, busyMetrics, free, held, greeter, endpoints } = await busyAndFree({}, { protocol: "triple" });
     // Greet is not idempotent: only an attempt the provider did not process may run again.
     const answers = await Promise.all(Array.from({ length: 3 }, (_, i) => greeter.greet({ name: `h${i}` })));
     expect(answers.map((a) => a.greeting)).toEqual(["free, h0", "free, h1", "free, h2"]);
-    expect(consumer.endpoints(greeter).map((e) => [e.address, e.calls])).toEqual([
+    expect(endpoints().map((e) => [e.address, e.calls])).toEqual([
       [busy.provider.target, 3],
       [free.target, 3],
     ]);
@@ -297,23 +291,7 @@ describe("overload: a retry prefers another endpoint than the ones its call trie
 
 describe("overload: one transparent retry of a refused call, as gRPC's (gRFC A6), also with retries: 0", () => {
   it("sends a call the busy provider refused to the free one with no retries configured", async () => {
-    const busyMetrics = createDubboMetrics({ processMetrics: false });
-    const busy = await gatedProvider("busy", 1, busyMetrics);
-    const free = await startContractProvider({}, (s) => s.service(GreeterService, contractGreeter("free")));
-    cleanups.push(() => free.close());
-    const held = grpcJsGreeter(busy.provider.target)("held");
-    await busy.waitEntered(1);
-    const first: BalancerFactory = () => ({ picker: (ready) => ({ pick: () => ready[0] as (typeof ready)[number] }) });
-    const consumer = createConsumer({ balancers: { first }, outlierDetection: false, retries: 0 });
-    cleanups.push(() => consumer.close());
-    const greeter = consumer.reference(GreeterService, {
-      url: `tri://${busy.provider.target},${free.target}`,
-      loadBalancer: "first",
-      timeout: 5000,
-    });
-    while (!(consumer.endpoints(greeter).length === 2 && consumer.endpoints(greeter).every((e) => e.inRotation))) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { busy, busyMetrics, held, greeter } = await busyAndFree({ retries: 0 });
     const answers = await Promise.all(Array.from({ length: 3 }, (_, i) => greeter.greet({ name: `t${i}` })));
     expect(answers.map((a) => a.greeting)).toEqual(["free, t0", "free, t1", "free, t2"]);
     expect(limited(busyMetrics)).toBe(3);
