@@ -61,7 +61,7 @@ export function resolveCall(
   version: string,
   group: string,
 ): ResolvedCall {
-  const found = table.lookup(service, version, group, fallback);
+  const found = table.find(service, version, group, fallback);
   if (!found) {
     throw new ConnectError(
       `no provider for ${formatServiceKey({ service, version, group })}` +

@@ -42,20 +42,37 @@ export class ServiceTable<T> {
     byVersion.set(key.version, { key, value });
   }
 
-  /** Finds the registration for a request, following the lookup order above. */
+  /** Finds the registration for a request, following the lookup order above, and says how it matched. */
   lookup(service: string, version: string, group: string, fallback: boolean): ServiceLookup<T> | undefined {
+    const found = this.find(service, version, group, fallback);
+    if (!found) return undefined;
+    const { key } = found;
+    const match: ServiceMatch =
+      key.version === version && key.group === group
+        ? "exact"
+        : key.version === "" && key.group === ""
+          ? "default"
+          : "only";
+    return { ...found, match };
+  }
+
+  /**
+   * `lookup` without saying how it matched: the registration's own key and value, as stored (nothing allocated —
+   * what the call paths use for every call).
+   */
+  find(service: string, version: string, group: string, fallback: boolean): { key: ServiceKey; value: T } | undefined {
     const byGroup = this.#byService.get(service);
     if (!byGroup) return undefined;
     const exact = byGroup.get(group)?.get(version);
-    if (exact) return { ...exact, match: "exact" };
+    if (exact) return exact;
     if (!fallback) return undefined;
     const unversioned = byGroup.get("")?.get("");
-    if (unversioned) return { ...unversioned, match: "default" };
+    if (unversioned) return unversioned;
     if (version === "" && group === "" && byGroup.size === 1) {
       const [byVersion] = byGroup.values();
       if (byVersion?.size === 1) {
         const [only] = byVersion.values();
-        if (only) return { ...only, match: "only" };
+        if (only) return only;
       }
     }
     return undefined;

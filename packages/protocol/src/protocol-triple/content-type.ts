@@ -15,10 +15,16 @@ export interface TripleContentType {
   binary: boolean;
 }
 
+const json: TripleContentType = Object.freeze({ binary: false });
+const proto: TripleContentType = Object.freeze({ binary: true });
+
 /** Parses a Triple content type; undefined when the value is not one. */
 export function parseContentType(value: string | null): TripleContentType | undefined {
   if (value === null) return undefined;
+  // The values clients send, answered without the regular expression.
+  if (value === contentTypeJson) return json;
+  if (value === contentTypeProto) return proto;
   const match = contentTypeRegExp.exec(value);
   if (!match) return undefined;
-  return { binary: match[1]?.toLowerCase() === "proto" };
+  return match[1]?.toLowerCase() === "proto" ? proto : json;
 }

@@ -11,7 +11,6 @@ import {
   headerContentType,
   headerServiceGroup,
   headerServiceVersion,
-  headerValue,
   parseTripleContentType,
   parseTripleTimeout,
 } from "@dubbo-mesh/protocol";
@@ -103,16 +102,16 @@ export function createTripleEngine(options: TripleEngineOptions): TripleEngine {
         method.parent.typeName,
         method.localName,
         method.name,
-        headerValue(headers, headerServiceVersion) ?? "",
-        headerValue(headers, headerServiceGroup) ?? "",
+        grpc.nodeHeader(headers, headerServiceVersion) ?? "",
+        grpc.nodeHeader(headers, headerServiceGroup) ?? "",
       );
     } catch (e) {
       early = e as ConnectError;
     }
     const compression = compressionNegotiate(
       acceptCompression,
-      headerValue(headers, headerContentEncoding),
-      headerValue(headers, headerAcceptEncoding),
+      grpc.nodeHeader(headers, headerContentEncoding) ?? null,
+      grpc.nodeHeader(headers, headerAcceptEncoding) ?? null,
       headerAcceptEncoding,
     );
     early ??= compression.error;
