@@ -18,13 +18,18 @@ export interface AdmissionOptions {
 }
 
 /**
- * Admission control at the point where a call first arrives, before any serving path sees it: each hook returns
- * true when it refused the call (and answered it), false when the caller should serve it. Counted calls are released
- * when their stream or response closes, however they end.
+ * Admission control at the point where a call first arrives, before any serving path sees it: each hook says whether
+ * it refused the call (and answered it) or the caller should serve it. Counted calls are released when their stream
+ * (by the caller, see `release`) or response closes, however they end.
  */
 export interface Admission {
-  /** An HTTP/2 stream, whatever protocol it carries (gRPC, gRPC-web, Connect, Triple). */
-  refuseStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  /**
+   * An HTTP/2 stream, whatever protocol it carries (gRPC, gRPC-web, Connect, Triple): "refused" (reset already),
+   * "counted" (the caller calls `release` when it closes) or "exempt" (not counted).
+   */
+  admitStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): "refused" | "counted" | "exempt";
+  /** Releases a stream `admitStream` counted, once it closed. */
+  release(): void;
   /** An HTTP/1.1 request. */
   refuseRequest(req: Http.IncomingMessage, res: Http.ServerResponse): boolean;
   /** Calls counted now. */
@@ -60,17 +65,16 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return "admit";
   };
   return {
-    refuseStream(stream, headers) {
+    admitStream(stream, headers) {
       const verdict = admit(headers[":path"] ?? "");
-      if (verdict === "exempt") return false;
+      if (verdict === "exempt") return "exempt";
       if (verdict === "refuse") {
         stream.close(grpc.http2Error.refusedStream);
-        return true;
+        return "refused";
       }
-      // 'close' comes once per stream: a plain listener, without once()'s wrapper (allocated per stream).
-      stream.on("close", release);
-      return false;
+      return "counted";
     },
+    release,
     refuseRequest(req, res) {
       const verdict = admit(req.url ?? "");
       if (verdict === "exempt") return false;

@@ -17,6 +17,43 @@ export interface DualServer {
   readonly h1: Http.Server;
   readonly h2: http2.Http2Server;
   readonly tls: tls.Server | undefined;
+  /** Streams of an HTTP/2 session not closed yet (calls in progress on the connection, whatever their protocol). */
+  openStreams(session: http2.ServerHttp2Session): number;
+}
+
+/** Where a session carries the count of its open streams. */
+const kStreams = Symbol("dubbo-mesh.sessionStreams");
+
+/** The open streams of a session, and the two 'close' listeners every stream of it shares (no closure per stream). */
+interface SessionStreams {
+  open: number;
+  /** A stream closed. */
+  readonly closed: () => void;
+  /** A stream admission control counted closed: one listener does both (a stream's listeners cost per stream). */
+  readonly closedCounted: () => void;
+}
+
+interface CountedSession extends http2.ServerHttp2Session {
+  [kStreams]?: SessionStreams;
+}
+
+function sessionStreams(session: CountedSession, admission: Admission | undefined): SessionStreams {
+  let streams = session[kStreams];
+  if (!streams) {
+    const s: SessionStreams = {
+      open: 0,
+      closed: () => {
+        s.open--;
+      },
+      closedCounted: () => {
+        s.open--;
+        admission?.release();
+      },
+    };
+    streams = s;
+    session[kStreams] = s;
+  }
+  return streams;
 }
 
 type Listener = (
@@ -67,7 +104,11 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     // the process. The stream's 'close' is what the handlers act on (as a cancellation), so the error itself is
     // dropped here — as Node's compatibility layer does for its requests.
     stream.on("error", ignoreStreamError);
-    if (options.admission?.refuseStream(stream, headers)) return;
+    const streams = sessionStreams(stream.session as CountedSession, options.admission);
+    streams.open++;
+    const verdict = options.admission ? options.admission.admitStream(stream, headers) : "exempt";
+    stream.on("close", verdict === "counted" ? streams.closedCounted : streams.closed);
+    if (verdict === "refused") return;
     if (hook?.(stream, headers)) return;
     const req = new http2.Http2ServerRequest(stream, headers, {}, rawHeaders as unknown as string[]);
     const res = new http2.Http2ServerResponse(stream);
@@ -125,7 +166,8 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     socket.on("data", onData);
     socket.on("error", onEarlyError);
   });
-  return { tcp, h1, h2, tls: front.tls };
+  const openStreams = (session: http2.ServerHttp2Session) => (session as CountedSession)[kStreams]?.open ?? 0;
+  return { tcp, h1, h2, tls: front.tls, openStreams };
 }
 
 /** Where a connection goes by its first bytes, or "more" while they could still be the start of either. */

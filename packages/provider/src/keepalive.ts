@@ -66,13 +66,23 @@ const settingsAckBytes = 9;
  * here, any bytes the connection wrote beyond PING, PING ACK and SETTINGS ACK frames since the previous PING (so a
  * response, or a WINDOW_UPDATE for data the client sent) count. A client pinging while a long call streams data to
  * it is therefore never struck; one pinging into a silent connection is.
+ *
+ * `activeCalls` tells how many calls a session has in progress at a PING (the dual server counts its open streams).
  */
-export function keepConnectionsAlive(server: http2.Http2Server, options: KeepaliveOptions): void {
+export function keepConnectionsAlive(
+  server: http2.Http2Server,
+  options: KeepaliveOptions,
+  activeCalls: (session: http2.ServerHttp2Session) => number,
+): void {
   if (options.timeMs <= 0 && options.maxPingStrikes <= 0) return;
-  server.on("session", (session) => watchSession(session, options));
+  server.on("session", (session) => watchSession(session, options, activeCalls));
 }
 
-function watchSession(session: http2.ServerHttp2Session, options: KeepaliveOptions): void {
+function watchSession(
+  session: http2.ServerHttp2Session,
+  options: KeepaliveOptions,
+  activeCalls: (session: http2.ServerHttp2Session) => number,
+): void {
   const socket = session.socket;
   const remote = socket.remoteAddress;
   let pingsSent = 0;
@@ -90,21 +100,12 @@ function watchSession(session: http2.ServerHttp2Session, options: KeepaliveOptio
       permitWithoutCalls: options.permitWithoutCalls,
       maxStrikes: options.maxPingStrikes,
     });
-    let calls = 0;
     let pingsReceived = 0;
     let settingsReceived = 0;
     // Invariant: dataWritten is the most bytes ever seen written beyond PING/ACK frames. The estimate below never
     // exceeds the truth (ACKs not yet flushed are subtracted anyway) and equals it at the first PING of each read,
     // so it only rises when the connection really wrote something else.
     let dataWritten = 0;
-    // One listener for every stream of the session ('close' comes once per stream): nothing allocated per call.
-    const callEnded = () => {
-      calls--;
-    };
-    session.on("stream", (stream: http2.ServerHttp2Stream) => {
-      calls++;
-      stream.on("close", callEnded);
-    });
     session.on("remoteSettings", () => settingsReceived++);
     session.on("ping", () => {
       if (session.destroyed) return;
@@ -115,6 +116,7 @@ function watchSession(session: http2.ServerHttp2Session, options: KeepaliveOptio
         dataWritten = other;
         strikes.reset();
       }
+      const calls = activeCalls(session);
       if (!strikes.onPing(now(), calls)) return;
       options.logger.warn({ event: "too-many-pings", remote, strikes: strikes.strikes, calls });
       const calm = http2.constants.NGHTTP2_ENHANCE_YOUR_CALM;

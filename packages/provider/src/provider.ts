@@ -147,7 +147,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         graceMs: valid.maxConnectionAgeGrace,
         logger,
       });
-      keepConnectionsAlive(server.h2, { ...valid.keepalive, logger });
+      keepConnectionsAlive(server.h2, { ...valid.keepalive, logger }, server.openStreams);
       sessions = trackSessions(server);
       const tcp = server.tcp;
       const address = await listen(tcp, valid.port, valid.host);
