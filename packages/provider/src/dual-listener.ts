@@ -104,7 +104,11 @@ export function createDualServer(listener: Listener, hook?: StreamHook, options:
     // the process. The stream's 'close' is what the handlers act on (as a cancellation), so the error itself is
     // dropped here — as Node's compatibility layer does for its requests.
     stream.on("error", ignoreStreamError);
-    const streams = sessionStreams(stream.session as CountedSession, options.admission);
+    // Node emits 'stream' a tick after the HEADERS: a session destroyed meanwhile (a client cut off for a reset
+    // flood, a connection reset) has taken its streams with it — nothing to count or serve.
+    const session = stream.session as CountedSession | undefined;
+    if (session === undefined || stream.destroyed) return;
+    const streams = sessionStreams(session, options.admission);
     streams.open++;
     const verdict = options.admission ? options.admission.admitStream(stream, headers) : "exempt";
     stream.on("close", verdict === "counted" ? streams.closedCounted : streams.closed);
