@@ -4,7 +4,7 @@ import type { grpc } from "@dubbo-mesh/protocol";
 import { answerUnary, invokeUnary } from "../call/invoke-unary.js";
 import type { BoundMethod } from "../dispatch.js";
 import { InputQueue } from "./input-queue.js";
-import { RequestReader, SingleMessageSink } from "./request-reader.js";
+import { RequestReader, SingleMessageSink, type SingleRequestKind } from "./request-reader.js";
 import type { ServerCall } from "./server-call.js";
 
 /** What a call kind needs besides the call: the handler, the interceptors, the read limit and the codecs. */
@@ -29,26 +29,33 @@ export function serveCall(call: ServerCall, plan: CallPlan): void {
   else serveWithInputStream(call, plan);
 }
 
+/** The sink of a call kind with one request message: the call it serves and its plan; a bad request fails the call. */
+abstract class CallSink extends SingleMessageSink {
+  protected readonly call: ServerCall;
+  protected readonly plan: CallPlan;
+
+  constructor(kind: SingleRequestKind, call: ServerCall, plan: CallPlan) {
+    super(kind);
+    this.call = call;
+    this.plan = plan;
+  }
+
+  fail(e: unknown): void {
+    this.call.fail(e);
+  }
+}
+
 /**
  * Unary: the request read whole, then the handler (see `invokeUnary`). One object per call is the request's sink;
  * the reader stops with the call (`ServerCall.reader`).
  */
-class UnaryServing extends SingleMessageSink {
-  readonly #call: ServerCall;
-  readonly #plan: CallPlan;
-
+class UnaryServing extends CallSink {
   constructor(call: ServerCall, plan: CallPlan) {
-    super("unary");
-    this.#call = call;
-    this.#plan = plan;
+    super("unary", call, plan);
   }
 
   protected ready(input: unknown): void {
-    invokeUnary(this.#call, this.#plan, input);
-  }
-
-  fail(e: unknown): void {
-    this.#call.fail(e);
+    invokeUnary(this.call, this.plan, input);
   }
 }
 
@@ -63,32 +70,23 @@ function serveUnary(call: ServerCall, plan: CallPlan): void {
 }
 
 /** Server streaming without interceptors: the request read whole, then the handler's messages pumped out. */
-class ServerStreamServing extends SingleMessageSink {
-  readonly #call: ServerCall;
-  readonly #plan: CallPlan;
-
+class ServerStreamServing extends CallSink {
   constructor(call: ServerCall, plan: CallPlan) {
-    super("server-streaming");
-    this.#call = call;
-    this.#plan = plan;
+    super("server-streaming", call, plan);
   }
 
   protected ready(input: unknown): void {
-    const call = this.#call;
+    const call = this.call;
     if (call.ended) return;
     let it: AsyncIterator<unknown>;
     try {
-      it = (this.#plan.target(input, call.context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      it = (this.plan.target(input, call.context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     } catch (e) {
       call.fail(e);
       return;
     }
     // Stopped when the call ends (after the reader).
-    call.onEnd = pumpOutput(call, this.#plan, it);
-  }
-
-  fail(e: unknown): void {
-    this.#call.fail(e);
+    call.onEnd = pumpOutput(call, this.plan, it);
   }
 }
 

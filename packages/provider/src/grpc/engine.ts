@@ -1,30 +1,13 @@
 import type * as http2 from "node:http2";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc, headerServiceGroup, headerServiceVersion } from "@dubbo-mesh/protocol";
-import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
 import { createActiveCalls } from "../call/call-end.js";
-import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.js";
+import type { EngineOptions } from "../call/engine-options.js";
+import { type ResolvedCall, resolveCall } from "../dispatch.js";
 import { describeUnknownRoute } from "../unknown-route.js";
 import { type CallPlan, serveCall } from "./call-kinds.js";
 import { ServerCall } from "./server-call.js";
-
-/** What the gRPC engine needs from the provider. */
-export interface GrpcEngineOptions {
-  table: ServiceTable<Registration>;
-  fallbackToDefault: boolean;
-  /** Largest request message accepted, in bytes, after decompression. */
-  readMaxBytes: number;
-  /** User interceptors (Dubbo's provider filters), outermost first: connect's server Interceptor, every call kind. */
-  interceptors: Interceptor[];
-  /** Where every call is recorded, once, when it ends. */
-  metrics?: RpcMetrics;
-  /** Where every call gets its server span (OpenTelemetry); the handler runs inside it. */
-  tracing?: RpcTracing;
-  /** Aborted when the provider's drain is over: calls still running are cancelled. */
-  shutdownSignal: AbortSignal;
-  logger: Logger;
-}
 
 /** Takes an HTTP/2 stream if it is a gRPC call and returns true; false leaves it to connect's general path. */
 export type GrpcEngine = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
@@ -51,7 +34,7 @@ interface Route {
  * and reflection are registered services like any other. gRPC-web, Connect and Triple HTTP (and HTTP/1.1 at all)
  * are not gRPC over HTTP/2: the engine leaves them to connect's general path.
  */
-export function createGrpcEngine(options: GrpcEngineOptions): GrpcEngine {
+export function createGrpcEngine(options: EngineOptions): GrpcEngine {
   const active = createActiveCalls(options.shutdownSignal);
   const routes = new Map<string, Route>();
   const descs = new Map<string, DescService>();

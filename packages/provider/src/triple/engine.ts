@@ -1,5 +1,4 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import type { Interceptor } from "@connectrpc/connect";
 import { compressionNegotiate } from "@connectrpc/connect/protocol";
 import {
   type ConnectError,
@@ -14,31 +13,14 @@ import {
   parseTripleContentType,
   parseTripleTimeout,
 } from "@dubbo-mesh/protocol";
-import type { Logger, RpcMetrics, RpcTracing, ServiceTable } from "@dubbo-mesh/runtime";
 import { createActiveCalls, markUndecodable } from "../call/call-end.js";
+import type { EngineOptions } from "../call/engine-options.js";
 import { invokeUnary, type UnaryPlan } from "../call/invoke-unary.js";
-import { type Registration, type ResolvedCall, resolveCall } from "../dispatch.js";
+import { type ResolvedCall, resolveCall } from "../dispatch.js";
 import type { NodeRequest, NodeResponse } from "../node-types.js";
 import { upperFirstMethodLetter } from "../route-lookup.js";
 import { readRequestBody } from "./request-body.js";
 import { type TripleBody, TripleCall } from "./triple-call.js";
-
-/** What the Triple HTTP unary engine needs from the provider (the gRPC engine's options, the same values). */
-export interface TripleEngineOptions {
-  table: ServiceTable<Registration>;
-  fallbackToDefault: boolean;
-  /** Largest request body accepted, in bytes, after decompression. */
-  readMaxBytes: number;
-  /** User interceptors (Dubbo's provider filters), outermost first. */
-  interceptors: Interceptor[];
-  /** Where every call is recorded, once, when it ends. */
-  metrics?: RpcMetrics;
-  /** Where every call gets its server span (OpenTelemetry, `rpc.system` `apache_dubbo`). */
-  tracing?: RpcTracing;
-  /** Aborted when the provider's drain is over: calls still running are cancelled. */
-  shutdownSignal: AbortSignal;
-  logger: Logger;
-}
 
 /** Takes a request if it is a Triple HTTP unary call and returns true; false leaves it to connect's general path. */
 export type TripleEngine = (req: NodeRequest, res: NodeResponse) => boolean;
@@ -69,7 +51,7 @@ const acceptCompression = [compressionGzip];
  * client and bidi streams, unknown paths, other content types, gRPC-web and Connect — is left to connect's general
  * path.
  */
-export function createTripleEngine(options: TripleEngineOptions): TripleEngine {
+export function createTripleEngine(options: EngineOptions): TripleEngine {
   const active = createActiveCalls(options.shutdownSignal);
   const routes = new Map<string, Route>();
   const descs = new Map<string, DescService>();
