@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { RpcCompletion, RpcFailureKind, ServerCallTrace } from "@dubbo-mesh/runtime";
 import type { CallInfo } from "../call-info.js";
+import type { BoundMethod } from "../dispatch.js";
 import { CallContext, type ContextSource, type RequestHeaders } from "./call-context.js";
 
 /** Calls in progress on one serving path, ended together when the provider shuts down. */
@@ -115,6 +116,19 @@ export abstract class CallEnd<Body = Uint8Array> implements ContextSource {
   /** How a failed call was counted: "business" when the handler threw something that is no RPC error. */
   get failureKind(): RpcFailureKind | undefined {
     return this.#failureKind;
+  }
+
+  /**
+   * Calls the handler with the call's input and context — inside the call's server span when traced (each step of a
+   * streaming handler's output too) — and returns what it returns.
+   */
+  invoke(target: BoundMethod, input: unknown): unknown {
+    return this.trace ? this.trace.call(target, input, this.context) : target(input, this.context);
+  }
+
+  /** The handler as connect's interceptor chain calls it: running inside the call's server span when traced. */
+  implOf(target: BoundMethod): BoundMethod {
+    return this.trace ? this.trace.bind(target) : target;
   }
 
   timeoutMs(): number | undefined {

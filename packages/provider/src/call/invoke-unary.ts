@@ -19,22 +19,29 @@ export interface UnaryPlan<Body = Uint8Array> {
  */
 export function invokeUnary<Body>(call: CallEnd<Body>, plan: UnaryPlan<Body>, input: unknown): void {
   if (call.ended) return;
-  const respond = (out: unknown) => answerUnary(call, plan, out);
-  const fail = (e: unknown) => call.fail(e);
   if (plan.interceptors.length > 0) {
-    const spec = { kind: "unary", method: call.method, impl: plan.target } as MethodImplSpec & { kind: "unary" };
-    invokeUnaryImplementation(spec, call.context.toPlain(), input as never, plan.interceptors).then(respond, fail);
+    const impl = call.implOf(plan.target);
+    const spec = { kind: "unary", method: call.method, impl } as MethodImplSpec & { kind: "unary" };
+    settle(call, plan, invokeUnaryImplementation(spec, call.context.toPlain(), input as never, plan.interceptors));
     return;
   }
   let out: unknown;
   try {
-    out = plan.target(input, call.context);
+    out = call.invoke(plan.target, input);
   } catch (e) {
-    fail(e);
+    call.fail(e);
     return;
   }
-  if (out instanceof Promise) out.then(respond, fail);
-  else respond(out);
+  if (out instanceof Promise) settle(call, plan, out);
+  else answerUnary(call, plan, out);
+}
+
+/** Answers the call when the handler's promise settles (the closures are made only for a handler that is async). */
+function settle<Body>(call: CallEnd<Body>, plan: UnaryPlan<Body>, out: Promise<unknown>): void {
+  out.then(
+    (value) => answerUnary(call, plan, value),
+    (e: unknown) => call.fail(e),
+  );
 }
 
 /** Serializes a handler's result and answers the call with it (a codec failure if it does not serialize). */

@@ -80,7 +80,7 @@ class ServerStreamServing extends CallSink {
     if (call.ended) return;
     let it: AsyncIterator<unknown>;
     try {
-      it = (this.plan.target(input, call.context) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      it = (call.invoke(this.plan.target, input) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     } catch (e) {
       call.fail(e);
       return;
@@ -127,7 +127,7 @@ function serveWithInputStream(call: ServerCall, plan: CallPlan): void {
   };
   const kind = call.method.methodKind;
   if (plan.interceptors.length > 0) {
-    const spec = { kind, method: call.method, impl: plan.target } as MethodImplSpec;
+    const spec = { kind, method: call.method, impl: call.implOf(plan.target) } as MethodImplSpec;
     let out: AsyncIterator<unknown>;
     try {
       out = transformInvokeImplementation(
@@ -144,7 +144,7 @@ function serveWithInputStream(call: ServerCall, plan: CallPlan): void {
   }
   let result: unknown;
   try {
-    result = plan.target(input, call.context);
+    result = call.invoke(plan.target, input);
   } catch (e) {
     call.fail(e);
     return;

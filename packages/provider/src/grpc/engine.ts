@@ -114,8 +114,8 @@ export function createGrpcEngine(options: EngineOptions): GrpcEngine {
       call.finish(early);
       return true;
     }
-    // Under tracing the handler (and each step of a streaming handler's output) runs in the call's server span.
-    const target = call.trace ? call.trace.bind(resolved.target) : resolved.target;
+    // The handler runs in the call's server span under tracing (`CallEnd.invoke`): the plan is the same either way.
+    const target = resolved.target;
     let plan = route.plans[codec];
     if (plan?.target !== target) {
       const codecs = codec === "proto" ? route.proto : jsonCodecs(route);

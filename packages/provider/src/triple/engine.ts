@@ -115,9 +115,8 @@ export function createTripleEngine(options: EngineOptions): TripleEngine {
       return true;
     }
     const codecs = codecsOf(route, type.binary);
-    // Under tracing the handler runs in the call's server span.
-    const target = call.trace ? call.trace.bind(resolved.target) : resolved.target;
-    const plan: UnaryPlan<TripleBody> = { target, interceptors, output: codecs.output };
+    // The handler runs in the call's server span under tracing (`CallEnd.invoke`).
+    const plan: UnaryPlan<TripleBody> = { target: resolved.target, interceptors, output: codecs.output };
     const decode = (bytes: Uint8Array) => {
       if (call.ended) return;
       let input: unknown;

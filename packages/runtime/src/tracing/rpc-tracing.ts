@@ -80,6 +80,11 @@ export interface ServerCallTrace {
   run<T>(fn: () => T): T;
   /** bind returns `fn` running inside the span (and, for a streaming handler's output, each step of it). */
   bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+  /**
+   * call is `bind(fn)(a, b)` without making the bound function: a handler called once per call, in the span (each
+   * step of an async iterable it returns too).
+   */
+  call<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R;
   /** Ends the span: the gRPC code (number or name), the error message when it failed. Later calls are ignored. */
   end(code: number | string, message?: string): void;
 }
@@ -297,6 +302,10 @@ class TracedCall implements ServerCallTrace, ClientCallTrace {
     return (...args: A) => bindIterable(context.with(ctx, fn, undefined, ...args), ctx);
   }
 
+  call<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R {
+    return bindIterable(context.with(this.#context, fn, undefined, a, b), this.#context);
+  }
+
   inject(set: (name: string, value: string) => void): void {
     propagation.inject(this.#context, set, callbackSetter);
   }
@@ -340,6 +349,7 @@ function bindIterable<R>(out: R, ctx: Context): R {
 const untracedCall: ServerCallTrace & ClientCallTrace = {
   run: (fn) => fn(),
   bind: (fn) => fn,
+  call: (fn, a, b) => fn(a, b),
   inject() {},
   end() {},
 };
