@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, trace } from "@opentelemetry/api";
+import { otelApi } from "./tracing/otel-api.js";
 
 /** Fields of one log event; `event` names what happened. */
 export type LogFields = { event: string } & Record<string, unknown>;
@@ -19,8 +19,10 @@ export interface Logger {
 export function createJsonLogger(write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
   const log = (level: string, fields: LogFields) => {
     const out: Record<string, unknown> = { time: new Date().toISOString(), level };
-    const span = trace.getSpanContext(context.active());
-    if (span !== undefined && isSpanContextValid(span)) {
+    // No span is current before anything is registered with OpenTelemetry (otelApi is undefined until then).
+    const api = otelApi();
+    const span = api?.trace.getSpanContext(api.context.active());
+    if (span !== undefined && api?.isSpanContextValid(span)) {
       out.trace_id = span.traceId;
       out.span_id = span.spanId;
     }

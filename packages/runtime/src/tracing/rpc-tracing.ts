@@ -1,21 +1,17 @@
-import {
-  type Attributes,
-  type Context,
-  context,
-  INVALID_SPAN_CONTEXT,
-  isSpanContextValid,
-  propagation,
-  type Span,
+import type {
+  Attributes,
+  Context,
+  Span,
   SpanKind,
-  type SpanOptions,
+  SpanOptions,
   SpanStatusCode,
-  type TextMapGetter,
-  type TextMapSetter,
-  type Tracer,
-  type TracerProvider,
-  trace,
+  TextMapGetter,
+  TextMapSetter,
+  Tracer,
+  TracerProvider,
 } from "@opentelemetry/api";
 import { codeOf } from "../metrics/rpc-outcome.js";
+import { type OtelApiModule, otelApi } from "./otel-api.js";
 import { withSpan } from "./span-context.js";
 
 /**
@@ -145,6 +141,11 @@ const callbackSetter: TextMapSetter<(name: string, value: string) => void> = {
   },
 };
 
+// OpenTelemetry's enum values (fixed by the specification), so that nothing here needs the API loaded.
+const spanKindServer = 1 as SpanKind; // SpanKind.SERVER
+const spanKindClient = 2 as SpanKind; // SpanKind.CLIENT
+const statusError = 2 as SpanStatusCode; // SpanStatusCode.ERROR
+
 // gRPC server spans are errors only for the codes that mean the server failed (OpenTelemetry's gRPC conventions);
 // a client span is an error for every code but OK.
 const serverErrorCodes = new Set([2, 4, 12, 13, 14, 15]);
@@ -169,8 +170,8 @@ class MethodSpans {
     this.system = system;
     this.name = `${service}/${method}`;
     const atCreation: Attributes = { "rpc.system": system };
-    this.server = { kind: SpanKind.SERVER, attributes: atCreation };
-    this.client = { kind: SpanKind.CLIENT, attributes: atCreation };
+    this.server = { kind: spanKindServer, attributes: atCreation };
+    this.client = { kind: spanKindClient, attributes: atCreation };
     this.attributes = { "rpc.service": service, "rpc.method": method };
   }
 }
@@ -225,10 +226,10 @@ function methodSpansCache(): (system: RpcSystem, service: string, method: string
 }
 
 /** True when a span neither records nor carries a trace on (no SDK, and no incoming context to pass along). */
-function untraced(span: Span): boolean {
+function untraced(api: OtelApiModule, span: Span): boolean {
   if (span.isRecording()) return false;
   const sc = span.spanContext();
-  return sc === INVALID_SPAN_CONTEXT || !isSpanContextValid(sc);
+  return sc === api.INVALID_SPAN_CONTEXT || !api.isSpanContextValid(sc);
 }
 
 /**
@@ -241,36 +242,42 @@ function untraced(span: Span): boolean {
 export function createRpcTracing(options: RpcTracingOptions = {}): RpcTracing {
   let tracer: Tracer | undefined;
   // A ProxyTracer from the global provider follows an SDK registered later; looked up on first use.
-  const tracerOf = () => {
-    tracer ??= (options.tracerProvider ?? trace.getTracerProvider()).getTracer(tracerName);
+  const tracerOf = (api: OtelApiModule) => {
+    tracer ??= (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(tracerName);
     return tracer;
   };
+  // The API itself is loaded once something is registered with it (see otelApi): until then every call is untraced.
+  const force = options.tracerProvider !== undefined;
   const spansOf = methodSpansCache();
   return {
     startServer(info) {
-      const active = context.active();
+      const api = otelApi(force);
+      if (api === undefined) return untracedCall;
+      const active = api.context.active();
       const parent = info.get
-        ? propagation.extract(active, info, infoGetter)
-        : propagation.extract(active, info.headers as Record<string, unknown>, nodeHeaderGetter);
+        ? api.propagation.extract(active, info, infoGetter)
+        : api.propagation.extract(active, info.headers as Record<string, unknown>, nodeHeaderGetter);
       const m = spansOf(info.system, info.service, info.method);
-      const span = tracerOf().startSpan(m.name, m.server, parent);
-      if (untraced(span)) return untracedCall;
+      const span = tracerOf(api).startSpan(m.name, m.server, parent);
+      if (untraced(api, span)) return untracedCall;
       if (span.isRecording()) {
         span.setAttributes(m.attributes);
         if (info.connection !== undefined) span.setAttributes(connectionAttributes(info.connection));
       }
-      return new TracedCall(span, withSpan(parent, span), m.system, true);
+      return new TracedCall(api, span, withSpan(api, parent, span), m.system, true);
     },
     startClient(info) {
-      const active = context.active();
+      const api = otelApi(force);
+      if (api === undefined) return untracedCall;
+      const active = api.context.active();
       const m = spansOf(info.system, info.service, info.method);
-      const span = tracerOf().startSpan(m.name, m.client, active);
-      if (untraced(span)) return untracedCall;
+      const span = tracerOf(api).startSpan(m.name, m.client, active);
+      if (untraced(api, span)) return untracedCall;
       if (span.isRecording()) {
         span.setAttributes(m.attributes);
         if (info.endpoint !== undefined) span.setAttributes(endpointAttributes(info.endpoint));
       }
-      return new TracedCall(span, withSpan(active, span), m.system, false);
+      return new TracedCall(api, span, withSpan(api, active, span), m.system, false);
     },
   };
 }
@@ -280,13 +287,15 @@ export function createRpcTracing(options: RpcTracingOptions = {}): RpcTracing {
  * the span once, with the gRPC code and an error status where the conventions call for one.
  */
 class TracedCall implements ServerCallTrace, ClientCallTrace {
+  readonly #api: OtelApiModule;
   readonly #span: Span;
   readonly #context: Context;
   readonly #system: RpcSystem;
   readonly #server: boolean;
   #ended = false;
 
-  constructor(span: Span, ctx: Context, system: RpcSystem, server: boolean) {
+  constructor(api: OtelApiModule, span: Span, ctx: Context, system: RpcSystem, server: boolean) {
+    this.#api = api;
     this.#span = span;
     this.#context = ctx;
     this.#system = system;
@@ -294,20 +303,21 @@ class TracedCall implements ServerCallTrace, ClientCallTrace {
   }
 
   run<T>(fn: () => T): T {
-    return context.with(this.#context, fn);
+    return this.#api.context.with(this.#context, fn);
   }
 
   bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const api = this.#api;
     const ctx = this.#context;
-    return (...args: A) => bindIterable(context.with(ctx, fn, undefined, ...args), ctx);
+    return (...args: A) => bindIterable(api, api.context.with(ctx, fn, undefined, ...args), ctx);
   }
 
   call<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R {
-    return bindIterable(context.with(this.#context, fn, undefined, a, b), this.#context);
+    return bindIterable(this.#api, this.#api.context.with(this.#context, fn, undefined, a, b), this.#context);
   }
 
   inject(set: (name: string, value: string) => void): void {
-    propagation.inject(this.#context, set, callbackSetter);
+    this.#api.propagation.inject(this.#context, set, callbackSetter);
   }
 
   end(code: number | string, message?: string): void {
@@ -319,7 +329,7 @@ class TracedCall implements ServerCallTrace, ClientCallTrace {
       if (this.#system === "grpc") span.setAttribute("rpc.grpc.status_code", value);
       if (this.#server ? serverErrorCodes.has(value) : value !== 0) {
         span.setAttribute("error.type", String(value));
-        span.setStatus(message ? { code: SpanStatusCode.ERROR, message } : { code: SpanStatusCode.ERROR });
+        span.setStatus(message ? { code: statusError, message } : { code: statusError });
       }
     }
     span.end();
@@ -330,7 +340,8 @@ class TracedCall implements ServerCallTrace, ClientCallTrace {
  * A streaming handler's output is an async iterable whose body runs when it is pulled — by the engine, outside the
  * handler's context: each step is run inside the span's context instead. A unary handler's promise passes as is.
  */
-function bindIterable<R>(out: R, ctx: Context): R {
+function bindIterable<R>(api: OtelApiModule, out: R, ctx: Context): R {
+  const context = api.context;
   if (out instanceof Promise || out === null || typeof out !== "object" || !(Symbol.asyncIterator in out)) return out;
   const iterable = out as AsyncIterable<unknown>;
   return {

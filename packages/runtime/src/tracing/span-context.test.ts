@@ -1,3 +1,4 @@
+import * as api from "@opentelemetry/api";
 import { type Context, createContextKey, propagation, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { withSpan } from "./span-context.js";
@@ -13,7 +14,7 @@ describe("withSpan", () => {
   const span = spanOf("0af7651916cd43dd8448eb211c80319c");
 
   it("is the parent with the span as the current one, as trace.setSpan makes it", () => {
-    const ctx = withSpan(parent, span);
+    const ctx = withSpan(api, parent, span);
     expect(trace.getSpan(ctx)).toBe(span);
     expect(trace.getSpan(parent)).toBe(parentSpan);
     expect(propagation.getBaggage(ctx)?.getEntry("tenant")?.value).toBe("t-7");
@@ -21,7 +22,7 @@ describe("withSpan", () => {
   });
 
   it("setting or deleting a value keeps the span and the parent's values, and changes neither context", () => {
-    const ctx = withSpan(parent, span);
+    const ctx = withSpan(api, parent, span);
     const set = ctx.setValue(own, 2);
     expect(trace.getSpan(set)).toBe(span);
     expect(set.getValue(own)).toBe(2);

@@ -1,22 +1,28 @@
-import { type Context, type Span, trace } from "@opentelemetry/api";
+import type { Context, Span } from "@opentelemetry/api";
+import type { OtelApiModule } from "./otel-api.js";
 
 /**
  * The key under which `@opentelemetry/api` keeps a context's current span, learnt the way `trace.getSpan` reads it
- * (from a context that only records what it is asked); undefined if the API ever reads it some other way.
+ * (from a context that only records what it is asked), on first use; null if the API ever reads it some other way.
  */
-const spanKey: symbol | undefined = (() => {
-  let asked: symbol | undefined;
-  const probe: Context = {
-    getValue(key) {
-      asked = key;
-      return undefined;
-    },
-    setValue: () => probe,
-    deleteValue: () => probe,
-  };
-  trace.getSpan(probe);
-  return asked;
-})();
+let spanKey: symbol | null | undefined;
+
+function spanKeyOf(api: OtelApiModule): symbol | null {
+  if (spanKey === undefined) {
+    let asked: symbol | null = null;
+    const probe: Context = {
+      getValue(key) {
+        asked = key;
+        return undefined;
+      },
+      setValue: () => probe,
+      deleteValue: () => probe,
+    };
+    api.trace.getSpan(probe);
+    spanKey = asked;
+  }
+  return spanKey;
+}
 
 /**
  * A context that is `parent` with `span` as its current span — what `trace.setSpan(parent, span)` makes, without what
@@ -26,11 +32,13 @@ const spanKey: symbol | undefined = (() => {
  * API's own context first.
  */
 class SpanContext implements Context {
+  readonly #api: OtelApiModule;
   readonly #parent: Context;
   readonly #span: Span;
   readonly #key: symbol;
 
-  constructor(parent: Context, span: Span, key: symbol) {
+  constructor(api: OtelApiModule, parent: Context, span: Span, key: symbol) {
+    this.#api = api;
     this.#parent = parent;
     this.#span = span;
     this.#key = key;
@@ -41,15 +49,16 @@ class SpanContext implements Context {
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return trace.setSpan(this.#parent, this.#span).setValue(key, value);
+    return this.#api.trace.setSpan(this.#parent, this.#span).setValue(key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return trace.setSpan(this.#parent, this.#span).deleteValue(key);
+    return this.#api.trace.setSpan(this.#parent, this.#span).deleteValue(key);
   }
 }
 
 /** `parent` with `span` as its current span (see SpanContext); the API's `trace.setSpan` if the key is unknown. */
-export function withSpan(parent: Context, span: Span): Context {
-  return spanKey === undefined ? trace.setSpan(parent, span) : new SpanContext(parent, span, spanKey);
+export function withSpan(api: OtelApiModule, parent: Context, span: Span): Context {
+  const key = spanKeyOf(api);
+  return key === null ? api.trace.setSpan(parent, span) : new SpanContext(api, parent, span, key);
 }
