@@ -281,14 +281,29 @@ function parseStats(csv: string): Map<string, HaproxyServerStat> {
   return result;
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
+/**
+ * A TCP port that was free a moment ago, on every address (checked on `::`, which covers 127.0.0.1 and the QOS
+ * port's wildcard). Picked at random below the kernel's ephemeral range (32768-60999 here): a port there, once
+ * released, can be handed to any outgoing connection as its local port — by another test's thousands of calls, say —
+ * before the process that was meant to listen on it does (seen: a restarted provider's QOS port taken, EADDRINUSE).
+ * Tests that run side by side pick at random, and each pick is checked by binding it.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("freePort: no free port in 20000-31999 after 100 tries");
+}
+
+function canListen(port: number, host = "::"): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+  return new Promise((resolve) => {
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      // A machine without IPv6: the IPv4 wildcard instead.
+      if (host === "::" && e.code === "EAFNOSUPPORT") resolve(canListen(port, "0.0.0.0"));
+      else resolve(false);
+    });
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
