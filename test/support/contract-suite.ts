@@ -47,6 +47,14 @@ export function describeGreeterContract(label: string, start: () => Promise<Gree
       expect(b.greetings).toEqual(["hello, x", "hello, y", "hello, z"]);
     });
 
+    it("grpc-js: messages of 100 kB each way (unary and bidi), several DATA frames and more than one write each", async () => {
+      const name = "n".repeat(100_000);
+      const r = await client.greet(name);
+      expect(r.greeting).toBe(`hello, ${name}`);
+      const b = await client.greetBidi([name, "short", name]);
+      expect(b.greetings).toEqual([`hello, ${name}`, "hello, short", `hello, ${name}`]);
+    });
+
     it("grpc-js: deadline, error code and message, unknown method", async () => {
       const deadline = await rejection(client.greet("sleep:2000", { deadlineMs: 200 }));
       expect(deadline.code).toBe(4);

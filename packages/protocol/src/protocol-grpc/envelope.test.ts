@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { EnvelopeReader, flagCompressed, frameMessage } from "./envelope.js";
+import { copyMaxBytes, EnvelopeReader, flagCompressed, frameMessage, writeMessage } from "./envelope.js";
 
 function collect(readMaxBytes = 1024) {
   const got: [string, number][] = [];
@@ -21,6 +21,21 @@ describe("frameMessage", () => {
   it("prefixes flags and the big-endian length", () => {
     expect([...frameMessage(new Uint8Array([7, 8, 9]))]).toEqual([0, 0, 0, 0, 3, 7, 8, 9]);
     expect([...frameMessage(new Uint8Array(0), flagCompressed)]).toEqual([1, 0, 0, 0, 0]);
+  });
+});
+
+describe("writeMessage", () => {
+  it("frames a small message into one write, and writes a large one as its prefix and itself: the same bytes", () => {
+    const written: Uint8Array[] = [];
+    const out = { write: (chunk: Uint8Array) => written.push(chunk) };
+    writeMessage(out, new Uint8Array([7, 8, 9]), flagCompressed);
+    expect(written.map((c) => [...c])).toEqual([[1, 0, 0, 0, 3, 7, 8, 9]]);
+    written.length = 0;
+    const large = new Uint8Array(copyMaxBytes).fill(6);
+    writeMessage(out, large);
+    expect(written).toHaveLength(2);
+    expect(written[1]).toBe(large);
+    expect(Buffer.concat(written)).toEqual(frameMessage(large));
   });
 });
 

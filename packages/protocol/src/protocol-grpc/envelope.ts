@@ -17,6 +17,36 @@ export function frameMessage(message: Uint8Array, flags = 0): Buffer {
   return out;
 }
 
+/**
+ * Messages at least this big are written as their 5-byte prefix followed by the message itself (`writeMessage`)
+ * rather than copied behind a prefix into one new buffer: for them the copy costs more than the extra write, and each
+ * copy is one more large buffer outside V8's heap, which makes it collect sooner (measured with 64 KiB messages: a
+ * full GC every ~50 ms). One DATA frame's default size.
+ */
+export const copyMaxBytes = 16_384;
+
+/** Where `writeMessage` writes: a stream's `write` (node:http2's, node:stream's). */
+export interface MessageWritable {
+  write(chunk: Uint8Array): unknown;
+}
+
+/**
+ * Writes one serialized message with its gRPC prefix to `out`: framed into one buffer when small, as two writes (the
+ * prefix, then the message as it is) from `copyMaxBytes` on. The bytes on the wire are the same either way. The
+ * message must not change afterwards (it is written, not copied).
+ */
+export function writeMessage(out: MessageWritable, message: Uint8Array, flags = 0): void {
+  if (message.length < copyMaxBytes) {
+    out.write(frameMessage(message, flags));
+    return;
+  }
+  const prefix = Buffer.allocUnsafe(prefixBytes);
+  prefix[0] = flags;
+  prefix.writeUInt32BE(message.length, 1);
+  out.write(prefix);
+  out.write(message);
+}
+
 /** The RESOURCE_EXHAUSTED error of a message over the read limit, naming its size (when known) and the limit. */
 export function messageTooLarge(
   size: number | undefined,

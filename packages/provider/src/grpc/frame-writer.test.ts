@@ -5,8 +5,15 @@ import { FrameWriter } from "./frame-writer.js";
 /** A stand-in for the HTTP/2 stream that records each write. */
 function fakeStream() {
   const writes: Buffer[] = [];
-  const stream = { destroyed: false, write: (b: Buffer) => writes.push(Buffer.from(b)) };
-  return { stream: stream as unknown as http2.ServerHttp2Stream, writes };
+  const written: Uint8Array[] = [];
+  const stream = {
+    destroyed: false,
+    write: (b: Uint8Array) => {
+      written.push(b);
+      writes.push(Buffer.from(b));
+    },
+  };
+  return { stream: stream as unknown as http2.ServerHttp2Stream, writes, written };
 }
 
 /** Splits written bytes into gRPC frames: [flags, payload] each. */
@@ -62,15 +69,18 @@ describe("FrameWriter", () => {
     expect(writes.flatMap(frames)).toEqual(Array.from({ length: 40 }, () => [0, big]));
   });
 
-  it("takes a message larger than a batch whole", async () => {
-    const { stream, writes } = fakeStream();
+  it("writes a message of 16 KiB or more at once, after what is pending, as its prefix and itself (no copy)", async () => {
+    const { stream, writes, written } = fakeStream();
     const w = new FrameWriter(stream);
     const huge = "y".repeat(70_000);
+    const hugeBytes = bytes(huge);
     w.add(bytes("small"));
-    w.add(bytes(huge));
+    w.add(hugeBytes);
+    expect(written).toHaveLength(3); // "small" flushed first, then the prefix and the message itself
+    expect(written[2]).toBe(hugeBytes);
     w.add(bytes("after"));
     await tick();
-    expect(writes.flatMap(frames)).toEqual([
+    expect(frames(Buffer.concat(writes))).toEqual([
       [0, "small"],
       [0, huge],
       [0, "after"],

@@ -1,5 +1,5 @@
 import type * as http2 from "node:http2";
-import { frameMessage } from "@dubbo-mesh/protocol";
+import { grpc } from "@dubbo-mesh/protocol";
 
 /** Bytes gathered into one write at most (unless one message is larger): one HTTP/2 DATA frame's default size. */
 const batchBytes = 16_384;
@@ -11,7 +11,8 @@ const batchBytes = 16_384;
  * `flush()`). The bytes are the same as with one write per message and leave no later: node:http2 sends what is
  * written on the next turn of the event loop anyway. What it saves is a write request, a stream-buffer entry and a
  * buffer per message — most of the garbage (and so of the heap growth) of a fast stream. A message that comes alone
- * is written on its own (in a pooled buffer), without a 16 KiB batch.
+ * is written on its own (in a pooled buffer), without a 16 KiB batch; one of 16 KiB or more, and a compressed one, is
+ * written at once, after what is pending, as its prefix and itself (no copy: `grpc.writeMessage`).
  */
 export class FrameWriter {
   readonly #stream: http2.ServerHttp2Stream;
@@ -34,9 +35,10 @@ export class FrameWriter {
    * compressed one) goes out at once in its own frame, after what is pending.
    */
   add(message: Uint8Array, flags = 0): void {
-    if (flags !== 0) {
+    if (flags !== 0 || message.length >= grpc.copyMaxBytes) {
+      // Compressed, or large enough to go out on its own without a copy (`grpc.writeMessage`).
       this.flush();
-      this.#write(frameMessage(message, flags));
+      if (!this.#stream.destroyed) grpc.writeMessage(this.#stream, message, flags);
       return;
     }
     if (this.#single) {
@@ -64,7 +66,7 @@ export class FrameWriter {
     if (this.#single) {
       const single = this.#single;
       this.#single = undefined;
-      this.#write(frameMessage(single));
+      this.#write(grpc.frameMessage(single));
     } else if (this.#batch) {
       const out = this.#batch.subarray(0, this.#at);
       this.#batch = undefined;

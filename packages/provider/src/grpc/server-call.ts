@@ -81,11 +81,13 @@ export class ServerCall extends CallEnd {
     stream.on("wantTrailers", ServerCall.#onWantTrailers);
     if (this.#responseEncoding === "gzip" && message.length >= compressMinBytes) {
       grpc.compress(message).then(
-        (packed) => stream.end(grpc.frameMessage(packed, grpc.flagCompressed)),
-        () => stream.end(grpc.frameMessage(message)),
+        (packed) => endWith(stream, packed, grpc.flagCompressed),
+        () => endWith(stream, message, 0),
       );
-    } else {
+    } else if (message.length < grpc.copyMaxBytes) {
       stream.end(grpc.frameMessage(message));
+    } else {
+      endWith(stream, message, 0);
     }
   }
 
@@ -230,6 +232,13 @@ export class ServerCall extends CallEnd {
     const name = grpc.resetCodeName(this.stream.rstCode ?? http2.constants.NGHTTP2_CANCEL);
     this.decideEnd(new ConnectError(`the client cancelled the call (RST_STREAM ${name})`, Code.Canceled));
   }
+}
+
+/** Writes the one message of a response (see `grpc.writeMessage`) and ends the stream's data (the trailers follow). */
+function endWith(stream: http2.ServerHttp2Stream, message: Uint8Array, flags: number): void {
+  if (stream.destroyed) return; // its 'close' ends the call
+  grpc.writeMessage(stream, message, flags);
+  stream.end();
 }
 
 /** Where a stream carries its call, for the listeners every call shares. */
