@@ -119,6 +119,20 @@ describe("DubboMetrics", () => {
     expect(metrics.calls("consumer", "greet.v1.GreeterService", "Greet", "2.0.0")).toBeUndefined();
   });
 
+  it("counts calls that alternate between methods, services and groups each in its own series", () => {
+    const { metrics } = metricsWithClock();
+    const keys: [string, string, string?, string?][] = [
+      ["s.S", "A"],
+      ["s.S", "B"],
+      ["s.T", "A"],
+      ["s.S", "A", "", "g"],
+    ];
+    for (let round = 1; round <= 3; round++) for (const k of keys) metrics.provider.recordStart(...k)("OK");
+    for (const [service, method, version, group] of keys) {
+      expect(metrics.calls("provider", service, method, version, group)?.requests, `${service}/${method}`).toBe(3);
+    }
+  });
+
   it("reuses one series per (service, method, version, group) and bounds the variants callers can make", async () => {
     const { metrics } = metricsWithClock();
     for (let i = 0; i < 100; i++) metrics.provider.recordStart("s.S", "M", `v${i}`)("OK");

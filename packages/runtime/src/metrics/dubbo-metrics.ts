@@ -72,7 +72,8 @@ export class DubboMetrics {
     this.#processMetrics = options.processMetrics ?? true;
     const recorderOptions = {
       baseLabels: this.#baseLabels,
-      now: options.now ?? (() => performance.now()),
+      // Bound once: `performance` is an accessor on Node's global, read on every call otherwise.
+      now: options.now ?? performance.now.bind(performance),
       rtBucketsMs: this.#rtBucketsMs,
       window: options.window ?? {},
     };

@@ -58,6 +58,8 @@ export class SideRecorder implements RpcMetrics {
   readonly series: RpcSeries[] = [];
   readonly #byService = new Map<string, Map<string, MethodSeries>>();
   readonly #options: SideRecorderOptions;
+  #last: RpcSeries | undefined;
+  #lastKey: readonly [string, string, string, string] = ["", "", "", ""];
 
   /** Creates a side with no series yet. */
   constructor(options: SideRecorderOptions) {
@@ -66,7 +68,21 @@ export class SideRecorder implements RpcMetrics {
 
   /** See RpcMetrics.recordStart. */
   recordStart(service: string, method: string, version?: string, group?: string): RpcCompletion {
-    const series = this.#find(service, method, version ?? "", group ?? "");
+    const v = version ?? "";
+    const g = group ?? "";
+    // The series of the last call, again: a provider or consumer busy with one method finds it without a lookup.
+    let series = this.#last;
+    if (
+      series === undefined ||
+      service !== this.#lastKey[0] ||
+      method !== this.#lastKey[1] ||
+      v !== this.#lastKey[2] ||
+      g !== this.#lastKey[3]
+    ) {
+      series = this.#find(service, method, v, g);
+      this.#last = series;
+      this.#lastKey = [service, method, v, g];
+    }
     series.requests++;
     series.processing++;
     const now = this.#options.now;
