@@ -16,7 +16,7 @@ export type CodecOf<O extends DescMessage> = (kind: grpc.GrpcCodecKind) => grpc.
 
 /** The call listening to a stream, kept on the stream so that one set of listener functions serves every call. */
 const callOf = Symbol("dubbo-mesh.grpcCall");
-type CallStream = http2.ClientHttp2Stream & { [callOf]: GrpcCall<DescMessage> };
+type CallStream = http2.ClientHttp2Stream & { [callOf]: GrpcCall<DescMessage> | undefined };
 
 /**
  * One gRPC attempt on one HTTP/2 stream, for every call kind, from before its stream is open to its end. It owns
@@ -68,19 +68,28 @@ export class GrpcCall<O extends DescMessage> {
   /** The stream listeners, shared by every call: `this` is the stream (EventEmitter's contract). */
   static readonly #listeners = {
     response(this: CallStream, headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void {
-      this[callOf].#onResponse(headers);
+      const call = this[callOf];
+      if (call !== undefined) call.#onResponse(headers);
     },
     data(this: CallStream, chunk: Buffer): void {
-      this[callOf].#onData(chunk);
+      const call = this[callOf];
+      if (call !== undefined) call.#onData(chunk);
     },
     trailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void {
-      this[callOf].#onTrailers(trailers);
+      const call = this[callOf];
+      if (call !== undefined) call.#onTrailers(trailers);
     },
     error(this: CallStream, e: Error): void {
-      this[callOf].#onError(e);
+      const call = this[callOf];
+      if (call !== undefined) call.#onError(e);
     },
     close(this: CallStream): void {
-      this[callOf].#onClose();
+      const call = this[callOf];
+      // 'close' is the stream's last event. Node keeps a closed stream reachable until a full GC (its native
+      // handle's weak reference holds it through every scavenge), and the call with it, so the stream lets go of
+      // the call here: the call and what it holds (response, reader, the caller's promise) die young.
+      this[callOf] = undefined;
+      if (call !== undefined) call.#onClose();
     },
   };
 
