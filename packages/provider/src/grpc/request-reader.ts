@@ -65,6 +65,8 @@ export class RequestReader implements FlowControl {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    // The stream outlives the call (a closed stream stays reachable until a full GC): it lets go of its reader.
+    (this.#stream as ReaderStream)[kReader] = undefined;
     // A stream read to its end emits nothing more: its listeners stay (they do nothing now) and cost no removal.
     if (!this.#stream.readableEnded) {
       this.#stream.off("data", RequestReader.#onData);
@@ -122,6 +124,7 @@ export class RequestReader implements FlowControl {
       return;
     }
     this.#stopped = true;
+    (this.#stream as ReaderStream)[kReader] = undefined;
     this.#sink.end();
   }
 

@@ -161,6 +161,11 @@ export class ServerCall extends CallEnd {
   static #onClose(this: CallStream): void {
     // biome-ignore lint/complexity/noThisInStatic: node:http2 calls a stream listener with the stream as this
     const call = this[kCall];
+    // 'close' is the stream's last event. A closed node:http2 stream stays reachable until a full GC, so it lets go
+    // of its call here: otherwise every call's state (and its span, under tracing) is copied by each young-generation
+    // GC and promoted to old space with it.
+    // biome-ignore lint/complexity/noThisInStatic: see above
+    this[kCall] = undefined;
     if (call) call.#closed();
   }
 
