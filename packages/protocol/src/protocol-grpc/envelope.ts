@@ -11,10 +11,15 @@ export const flagCompressed = 0b1;
  */
 export function frameMessage(message: Uint8Array, flags = 0): Buffer {
   const out = Buffer.allocUnsafe(prefixBytes + message.length);
-  out[0] = flags;
-  out.writeUInt32BE(message.length, 1);
+  writePrefix(out, 0, message.length, flags);
   out.set(message, prefixBytes);
   return out;
+}
+
+/** Writes gRPC's 5-byte message prefix — `flags`, then `length` big-endian — into `out` at `at`. */
+export function writePrefix(out: Buffer, at: number, length: number, flags = 0): void {
+  out[at] = flags;
+  out.writeUInt32BE(length, at + 1);
 }
 
 /**
@@ -41,8 +46,7 @@ export function writeMessage(out: MessageWritable, message: Uint8Array, flags = 
     return;
   }
   const prefix = Buffer.allocUnsafe(prefixBytes);
-  prefix[0] = flags;
-  prefix.writeUInt32BE(message.length, 1);
+  writePrefix(prefix, 0, message.length, flags);
   out.write(prefix);
   out.write(message);
 }

@@ -53,7 +53,7 @@ export class FrameWriter {
       return;
     }
     const batch = this.#batch as Buffer;
-    if (this.#at + 5 + message.length > batch.length) {
+    if (this.#at + grpc.prefixBytes + message.length > batch.length) {
       this.flush();
       this.#startBatch(undefined, message.length);
     }
@@ -80,7 +80,9 @@ export class FrameWriter {
   }
 
   #startBatch(first: Uint8Array | undefined, next: number): void {
-    this.#batch = Buffer.allocUnsafe(Math.max(batchBytes, 5 + next + (first ? 5 + first.length : 0)));
+    this.#batch = Buffer.allocUnsafe(
+      Math.max(batchBytes, grpc.prefixBytes + next + (first ? grpc.prefixBytes + first.length : 0)),
+    );
     this.#at = 0;
     if (!this.#tickQueued) {
       this.#tickQueued = true;
@@ -91,9 +93,8 @@ export class FrameWriter {
 
   #append(message: Uint8Array): void {
     const batch = this.#batch as Buffer;
-    batch[this.#at] = 0;
-    batch.writeUInt32BE(message.length, this.#at + 1);
-    batch.set(message, this.#at + 5);
-    this.#at += 5 + message.length;
+    grpc.writePrefix(batch, this.#at, message.length);
+    batch.set(message, this.#at + grpc.prefixBytes);
+    this.#at += grpc.prefixBytes + message.length;
   }
 }

@@ -123,8 +123,7 @@ export class RequestReader implements FlowControl {
       this.#fail(e);
       return;
     }
-    this.#stopped = true;
-    (this.#stream as ReaderStream)[kReader] = undefined;
+    this.stop();
     this.#sink.end();
   }
 

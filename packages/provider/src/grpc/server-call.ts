@@ -84,8 +84,6 @@ export class ServerCall extends CallEnd {
         (packed) => endWith(stream, packed, grpc.flagCompressed),
         () => endWith(stream, message, 0),
       );
-    } else if (message.length < grpc.copyMaxBytes) {
-      stream.end(grpc.frameMessage(message));
     } else {
       endWith(stream, message, 0);
     }
