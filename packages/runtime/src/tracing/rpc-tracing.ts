@@ -284,15 +284,18 @@ export function createRpcTracing(options: RpcTracingOptions = {}): RpcTracing {
 
 /**
  * The trace of one traced call, server or client: its span and the context that has it as the current span. Ends
- * the span once, with the gRPC code and an error status where the conventions call for one.
+ * the span once, with the gRPC code and an error status where the conventions call for one, and then lets go of both:
+ * the call that holds this trace may have been promoted to V8's old generation while in flight, and until a full GC
+ * collects it every young object it still points at — the ended span, its attributes and end time — would be copied
+ * by each scavenge and promoted in turn. What runs after the end runs outside the span.
  */
 class TracedCall implements ServerCallTrace, ClientCallTrace {
   readonly #api: OtelApiModule;
-  readonly #span: Span;
-  readonly #context: Context;
   readonly #system: RpcSystem;
   readonly #server: boolean;
-  #ended = false;
+  // Invariant: both set until `end`, both undefined after it.
+  #span: Span | undefined;
+  #context: Context | undefined;
 
   constructor(api: OtelApiModule, span: Span, ctx: Context, system: RpcSystem, server: boolean) {
     this.#api = api;
@@ -303,27 +306,32 @@ class TracedCall implements ServerCallTrace, ClientCallTrace {
   }
 
   run<T>(fn: () => T): T {
-    return this.#api.context.with(this.#context, fn);
+    const ctx = this.#context;
+    return ctx === undefined ? fn() : this.#api.context.with(ctx, fn);
   }
 
   bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
     const api = this.#api;
     const ctx = this.#context;
+    if (ctx === undefined) return fn;
     return (...args: A) => bindIterable(api, api.context.with(ctx, fn, undefined, ...args), ctx);
   }
 
   call<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R {
-    return bindIterable(this.#api, this.#api.context.with(this.#context, fn, undefined, a, b), this.#context);
+    const ctx = this.#context;
+    if (ctx === undefined) return fn(a, b);
+    return bindIterable(this.#api, this.#api.context.with(ctx, fn, undefined, a, b), ctx);
   }
 
   inject(set: (name: string, value: string) => void): void {
-    this.#api.propagation.inject(this.#context, set, callbackSetter);
+    if (this.#context !== undefined) this.#api.propagation.inject(this.#context, set, callbackSetter);
   }
 
   end(code: number | string, message?: string): void {
-    if (this.#ended) return;
-    this.#ended = true;
     const span = this.#span;
+    if (span === undefined) return;
+    this.#span = undefined;
+    this.#context = undefined;
     if (span.isRecording()) {
       const value = codeOf(code) ?? 2;
       if (this.#system === "grpc") span.setAttribute("rpc.grpc.status_code", value);
