@@ -1,6 +1,6 @@
-import { context, propagation, trace } from "@opentelemetry/api";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createRpcTracing } from "./index.js";
 
