@@ -22,9 +22,10 @@ export const OVERLOAD_LEVELS = [1, 2, 5];
 export const OVERLOAD_CONTESTANTS = ["dubbo-mesh", "grpc-js"];
 /**
  * Variants of the cost rows (issue 13), all under unary small: the bare provider three ways, and the raw node:http2
- * server without and with one OpenTelemetry SDK span per call (the floor of any tracing's cost).
+ * server without and with one OpenTelemetry SDK span per call (the floor of any tracing's cost), and with the span
+ * plus the context flow the issue requires (extracted from the request, current while the answer is made).
  */
-export const COST_VARIANTS = ["metrics-off", "metrics-on", "tracing-sdk", "floor-off", "floor-sdk"];
+export const COST_VARIANTS = ["metrics-off", "metrics-on", "tracing-sdk", "floor-off", "floor-sdk", "floor-context"];
 
 /** The tables, in print order: `{ id, title, columns, ratios: [[a, b, heading]] }`. */
 export const SECTIONS = [
@@ -55,6 +56,7 @@ export const SECTIONS = [
       ["metrics-on", "metrics-off", "on/off"],
       ["tracing-sdk", "metrics-on", "sdk/on"],
       ["floor-sdk", "floor-off", "floor sdk/off"],
+      ["floor-context", "floor-off", "floor ctx/off"],
     ],
   },
   {

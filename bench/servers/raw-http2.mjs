@@ -9,8 +9,11 @@
  * With TRACING=sdk (issue 13's floor of the tracing cost) the OpenTelemetry SDK is registered as for the provider's
  * cost row (lib/otel-sdk.mjs) and every call is one SERVER span and nothing more — the least any tracing can do: the
  * provider's attributes given at startSpan (made once per connection), `rpc.grpc.status_code` set and the span ended
- * as the answer goes out; no context extracted, nothing run in the span. The "listening" line says `unsupported`
- * when no SDK is installed.
+ * as the answer goes out; no context extracted, nothing run in the span. With TRACING=sdk-context it does what
+ * issue 13 asks of a provider's tracing on top of that, and nothing else: the request's W3C context extracted as the
+ * span's parent, and the span current (OpenTelemetry's `context.with`) while the call's answer is made — where a
+ * handler's consumer calls and log lines would join the trace. The "listening" line says `unsupported` when no SDK
+ * is installed.
  */
 import http2 from "node:http2";
 import { clientStreamGreeting, greeting, streamCount, streamGreeting } from "../lib/greeting.mjs";
@@ -23,14 +26,16 @@ const PREFIX = "/greet.v1.GreeterService/";
 const MAX_REQUEST = 4 * 1024 * 1024;
 const OK_HEADERS = { ":status": 200, "content-type": "application/grpc" };
 
-const sdk = process.env.TRACING === "sdk" ? await registerOtelSdk() : undefined;
+const tracingMode = process.env.TRACING ?? "off";
+const sdk = tracingMode === "sdk" || tracingMode === "sdk-context" ? await registerOtelSdk() : undefined;
+const withContext = tracingMode === "sdk-context";
 const api = sdk && !sdk.unsupported ? await import("@opentelemetry/api") : undefined;
 const tracer = api?.trace.getTracer("bench-raw-http2");
 /** startSpan options per connection and method, as a provider that makes them once would pass them. */
 const spanOptions = new WeakMap();
 
 /** Starts the call's span (under TRACING=sdk) and keeps it on the stream until `endSpan`. */
-function startSpan(stream, method) {
+function startSpan(stream, method, headers) {
   let byMethod = spanOptions.get(stream.session);
   if (byMethod === undefined) {
     byMethod = new Map();
@@ -51,13 +56,30 @@ function startSpan(stream, method) {
     options = { kind: api.SpanKind.SERVER, attributes };
     byMethod.set(method, options);
   }
-  stream.span = tracer.startSpan(`greet.v1.GreeterService/${method}`, options);
+  if (!withContext) {
+    stream.span = tracer.startSpan(`greet.v1.GreeterService/${method}`, options);
+    return;
+  }
+  const parent = api.propagation.extract(api.context.active(), headers);
+  stream.span = tracer.startSpan(`greet.v1.GreeterService/${method}`, options, parent);
+  stream.spanContext = api.trace.setSpan(parent, stream.span);
+}
+
+/**
+ * Calls `fn(stream, a, b, c)` with the call's span current under TRACING=sdk-context, as a provider runs its handler;
+ * directly otherwise (no closure made per call, so the untraced rows do exactly what they did).
+ */
+function inSpan(fn, stream, a, b, c) {
+  const ctx = stream.spanContext;
+  if (ctx === undefined) return fn(stream, a, b, c);
+  return api.context.with(ctx, fn, undefined, stream, a, b, c);
 }
 
 function endSpan(stream, status) {
   const span = stream.span;
   if (span === undefined) return;
   stream.span = undefined;
+  stream.spanContext = undefined;
   span.setAttribute("rpc.grpc.status_code", status);
   span.end();
 }
@@ -90,26 +112,35 @@ function readOne(stream, path) {
     if (size > MAX_REQUEST) fail(stream, 8, "request too large");
     else chunks.push(chunk);
   });
-  stream.on("end", () => {
-    if (size > MAX_REQUEST) return;
-    let name;
-    try {
-      const payloads = unframe(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), 2);
-      if (payloads.length !== 1) throw new Error("expected one request message");
-      name = decodeRequest(payloads[0]).name;
-    } catch (err) {
-      fail(stream, 13, String(err));
-      return;
-    }
-    if (path === "Greet") {
-      answer(stream, [encodeResponse(greeting(name))]);
-      return;
-    }
-    const n = streamCount(name);
-    const frames = new Array(n);
-    for (let i = 0; i < n; i++) frames[i] = encodeResponse(streamGreeting(i + 1));
-    answer(stream, frames);
-  });
+  stream.on("end", () => inSpan(answerOne, stream, path, chunks, size));
+}
+
+/** The answer of unary and server streaming, once the request is read. */
+function answerOne(stream, path, chunks, size) {
+  if (size > MAX_REQUEST) return;
+  let name;
+  try {
+    const payloads = unframe(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), 2);
+    if (payloads.length !== 1) throw new Error("expected one request message");
+    name = decodeRequest(payloads[0]).name;
+  } catch (err) {
+    fail(stream, 13, String(err));
+    return;
+  }
+  if (path === "Greet") {
+    answer(stream, [encodeResponse(greeting(name))]);
+    return;
+  }
+  const n = streamCount(name);
+  const frames = new Array(n);
+  for (let i = 0; i < n; i++) frames[i] = encodeResponse(streamGreeting(i + 1));
+  answer(stream, frames);
+}
+
+/** The answer of client streaming, once every request is read. */
+function answerCount(stream, reader, count) {
+  if (reader.pending > 0) fail(stream, 13, "truncated gRPC frame");
+  else answer(stream, [encodeResponse(clientStreamGreeting(count))]);
 }
 
 /** Client streaming: every request decoded as it arrives, one reply with their number at the end. */
@@ -126,17 +157,19 @@ function countAll(stream) {
       fail(stream, 13, String(err));
     }
   });
-  stream.on("end", () => {
-    if (reader.pending > 0) fail(stream, 13, "truncated gRPC frame");
-    else answer(stream, [encodeResponse(clientStreamGreeting(count))]);
-  });
+  stream.on("end", () => inSpan(answerCount, stream, reader, count));
+}
+
+/** Bidi's answer to one request. */
+function echoOne(stream, payload) {
+  stream.write(encodeResponse(greeting(decodeRequest(payload).name)));
 }
 
 /** Bidi: headers at once, one reply per request as it arrives, trailers when the client ends. */
 function echoEach(stream) {
   stream.respond(OK_HEADERS, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-  const reader = createFrameReader((payload) => stream.write(encodeResponse(greeting(decodeRequest(payload).name))));
+  const reader = createFrameReader((payload) => inSpan(echoOne, stream, payload));
   stream.on("data", (chunk) => {
     try {
       reader.push(chunk);
@@ -158,7 +191,7 @@ server.on("stream", (stream, headers) => {
   stream.on("error", () => {});
   const path = headers[":path"];
   const method = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : "";
-  if (tracer) startSpan(stream, method);
+  if (tracer) startSpan(stream, method, headers);
   if (method === "Greet" || method === "GreetStream") readOne(stream, method);
   else if (method === "GreetClientStream") countAll(stream);
   else if (method === "GreetBidi") echoEach(stream);
