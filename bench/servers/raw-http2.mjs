@@ -34,7 +34,10 @@ const tracer = api?.trace.getTracer("bench-raw-http2");
 /** startSpan options per connection and method, as a provider that makes them once would pass them. */
 const spanOptions = new WeakMap();
 
-/** Starts the call's span (under TRACING=sdk) and keeps it on the stream until `endSpan`. */
+/**
+ * Starts the call's span (TRACING=sdk or sdk-context; under sdk-context a child of the request's W3C context, with the
+ * context that has it current) and keeps both on the stream until `endSpan`.
+ */
 function startSpan(stream, method, headers) {
   let byMethod = spanOptions.get(stream.session);
   if (byMethod === undefined) {

@@ -4,8 +4,8 @@
  * OpenTelemetry SDK (batch span processor, no-op exporter) — and the floor of the tracing cost: the raw node:http2
  * server without and with one SDK span per call (same SDK, processor and exporter), what the SDK alone costs a server
  * that does nothing else, and with what issue 13 asks of a provider's tracing besides (the request's W3C context
- * extracted, the span current while the answer is made): the floor of the 0.85x target itself. A variant that cannot run (no SDK installed, no span exported) comes back as
- * `{ unsupported: reason }`.
+ * extracted, the span current while the answer is made): the floor of the 0.85x target itself. A variant that cannot
+ * run (no SDK installed, no span exported) comes back as `{ unsupported: reason }`.
  */
 import { serverScriptNamed } from "../lib/contestants.mjs";
 import { measureServerLoad } from "./server-load.mjs";

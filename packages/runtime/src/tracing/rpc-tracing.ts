@@ -81,7 +81,10 @@ export interface ServerCallTrace {
    * step of an async iterable it returns too).
    */
   call<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R;
-  /** Ends the span: the gRPC code (number or name), the error message when it failed. Later calls are ignored. */
+  /**
+   * Ends the span: the gRPC code (number or name), the error message when it failed. Later calls are ignored, and
+   * from then on `run`, `bind` and `call` run what they are given outside any span of this call.
+   */
   end(code: number | string, message?: string): void;
 }
 
@@ -89,7 +92,10 @@ export interface ServerCallTrace {
 export interface ClientCallTrace {
   /** Writes `traceparent`, `tracestate` and `baggage` (the registered propagator's headers) with `set`. */
   inject(set: (name: string, value: string) => void): void;
-  /** Ends the span with the attempt's gRPC code (number or name) and message. Later calls are ignored. */
+  /**
+   * Ends the span with the attempt's gRPC code (number or name) and message. Later calls are ignored, and `inject`
+   * writes nothing after it.
+   */
   end(code: number | string, message?: string): void;
 }
 
