@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
-import type { RpcCompletion, RpcFailureKind, RpcMetrics } from "@dubbo-mesh/runtime";
+import { type RpcCompletion, type RpcFailureKind, type RpcMetrics, recordStart } from "@dubbo-mesh/runtime";
 import { NoEndpointError } from "./balancing/no-endpoint-error.js";
 import { inChain } from "./classify-failure.js";
 import { HostResolutionError } from "./dns-lookup.js";
@@ -21,18 +21,20 @@ export interface MeteredService {
 export function meteredTransport(inner: Transport, metrics: RpcMetrics, service: MeteredService): Transport {
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues) {
-      const done = metrics.recordStart(service.typeName, method.name, service.version, service.group);
+      // Ends exactly once by construction: no completion to allocate.
+      const meter = metrics.meter(service.typeName, method.name, service.version, service.group);
+      const startedAt = meter.start();
       try {
         const res = await inner.unary(method, signal, timeoutMs, header, input, contextValues);
-        done(0);
+        meter.end(startedAt, 0);
         return res;
       } catch (e) {
-        complete(done, e);
+        complete((code, kind) => meter.end(startedAt, code, kind), e);
         throw e;
       }
     },
     async stream(method, signal, timeoutMs, header, input, contextValues) {
-      const done = metrics.recordStart(service.typeName, method.name, service.version, service.group);
+      const done = recordStart(metrics, service.typeName, method.name, service.version, service.group);
       let res: Awaited<ReturnType<typeof inner.stream<(typeof method)["input"], (typeof method)["output"]>>>;
       try {
         res = await inner.stream(method, signal, timeoutMs, header, input, contextValues);

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import type { RpcCompletion, RpcMetrics } from "@dubbo-mesh/runtime";
+import { type RpcCompletion, type RpcMetrics, recordStart } from "@dubbo-mesh/runtime";
 
 /**
  * Creates the server interceptor that records every call of connect's general path in the metrics: started,
@@ -10,7 +10,7 @@ import type { RpcCompletion, RpcMetrics } from "@dubbo-mesh/runtime";
  */
 export function metricsInterceptor(metrics: RpcMetrics): Interceptor {
   return (next) => async (req) => {
-    const done = metrics.recordStart(req.service.typeName, req.method.name);
+    const done = recordStart(metrics, req.service.typeName, req.method.name);
     let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);

@@ -248,7 +248,10 @@ function providerAdmission(table: ServiceTable<Registration>, executes: number, 
     onShed: (path) => {
       const [service = "", method = ""] = methodPaths.get(path.split("?", 1)[0] ?? "") ?? [];
       // Dubbo's requests_limit_total (and requests_total, requests_failed_total): a call refused for capacity.
-      metrics?.recordStart(service, method)(Code.Unavailable, "limit");
+      if (metrics) {
+        const meter = metrics.meter(service, method);
+        meter.end(meter.start(), Code.Unavailable, "limit");
+      }
     },
   });
 }

@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { createDubboMetrics, createLifecycle, type Lifecycle } from "@dubbo-mesh/runtime";
+import { createDubboMetrics, createLifecycle, type Lifecycle, recordStart } from "@dubbo-mesh/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createQosServer,
@@ -43,7 +43,7 @@ async function startQos(overrides: Partial<QosOptions> = {}): Promise<Started> {
   const lifecycle = createLifecycle();
   lifecycle.addService(greeter);
   const metrics = createDubboMetrics({ application: { name: "greeter-provider" }, hostname: "h", ip: "10.0.0.7" });
-  metrics.provider.recordStart(greeter, "Greet")("OK");
+  recordStart(metrics.provider, greeter, "Greet")("OK");
   const logs: LogEntry[] = [];
   const server = createQosServer({
     lifecycle,

@@ -1,6 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { RpcCompletion, RpcFailureKind, ServerCallTrace } from "@dubbo-mesh/runtime";
+import type { RpcFailureKind, RpcMeter, ServerCallTrace } from "@dubbo-mesh/runtime";
 import type { CallInfo } from "../call-info.js";
 import type { BoundMethod } from "../dispatch.js";
 import { CallContext, type ContextSource, type RequestHeaders } from "./call-context.js";
@@ -48,8 +48,8 @@ export interface CallStart {
   /** The deadline from the request's timeout header, in ms from now; undefined = none. */
   readonly timeoutMs: number | undefined;
   readonly active: ActiveCalls;
-  /** Records the call's outcome in the metrics, once (`RpcMetrics.recordStart`'s completion). */
-  readonly done: RpcCompletion | undefined;
+  /** The call's series in the metrics (`RpcMetrics.meter`), started when the call is and ended once with it. */
+  readonly meter: RpcMeter | undefined;
   /** The call's server span (OpenTelemetry), when tracing is on. */
   readonly trace: ServerCallTrace | undefined;
 }
@@ -75,7 +75,9 @@ export abstract class CallEnd<Body = Uint8Array> implements ContextSource {
   readonly #active: ActiveCalls;
   readonly #deadline: number | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
-  readonly #done: RpcCompletion | undefined;
+  readonly #meter: RpcMeter | undefined;
+  /** When the call started, on the meter's clock (0 without metrics). */
+  readonly #startedAt: number;
   // Invariant: `#ended` once the call's end was decided (nothing after it changes the outcome).
   #ended = false;
   #controller: AbortController | undefined;
@@ -88,7 +90,8 @@ export abstract class CallEnd<Body = Uint8Array> implements ContextSource {
     this.method = start.method;
     this.headers = start.headers;
     this.#active = start.active;
-    this.#done = start.done;
+    this.#meter = start.meter;
+    this.#startedAt = start.meter ? start.meter.start() : 0;
     this.trace = start.trace;
     this.context = new CallContext(this);
     start.active.add(this);
@@ -174,7 +177,7 @@ export abstract class CallEnd<Body = Uint8Array> implements ContextSource {
     this.#ended = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#active.delete(this);
-    this.#done?.(error ? error.code : 0, this.#failureKind);
+    this.#meter?.end(this.#startedAt, error ? error.code : 0, this.#failureKind);
     this.trace?.end(error ? error.code : 0, error?.rawMessage);
     this.#abortReason = error;
     this.#controller?.abort(error ?? callEnded());

@@ -107,7 +107,7 @@ export function createGrpcEngine(options: EngineOptions): GrpcEngine {
       encoding instanceof ConnectError ? "identity" : encoding,
       early ? undefined : timeoutMs,
       active,
-      options.metrics?.recordStart(method.parent.typeName, method.name, resolved?.version, resolved?.group),
+      options.metrics?.meter(method.parent.typeName, method.name, resolved?.version, resolved?.group),
       options.tracing,
     );
     if (early || !resolved) {

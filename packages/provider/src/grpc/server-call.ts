@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpc } from "@dubbo-mesh/protocol";
-import type { RpcCompletion, RpcTracing } from "@dubbo-mesh/runtime";
+import type { RpcMeter, RpcTracing } from "@dubbo-mesh/runtime";
 import { type ActiveCalls, CallEnd } from "../call/call-end.js";
 import { type CallInfo, callInfoOf, spanConnectionOf } from "../call-info.js";
 import { FrameWriter } from "./frame-writer.js";
@@ -40,7 +40,7 @@ export class ServerCall extends CallEnd {
     encoding: grpc.GrpcEncoding,
     timeoutMs: number | undefined,
     active: ActiveCalls,
-    done: RpcCompletion | undefined,
+    meter: RpcMeter | undefined,
     tracing?: RpcTracing,
   ) {
     const trace = tracing?.startServer({
@@ -50,7 +50,7 @@ export class ServerCall extends CallEnd {
       headers,
       connection: spanConnectionOf(stream.session?.socket),
     });
-    super({ protocolName: "grpc", method, headers, timeoutMs, active, done, trace });
+    super({ protocolName: "grpc", method, headers, timeoutMs, active, meter, trace });
     this.stream = stream;
     this.codec = codec;
     this.encoding = encoding;

@@ -107,7 +107,7 @@ export function createTripleEngine(options: EngineOptions): TripleEngine {
       compression.response,
       early ? undefined : timeout.timeoutMs,
       active,
-      metrics?.recordStart(method.parent.typeName, method.name, resolved?.version, resolved?.group),
+      metrics?.meter(method.parent.typeName, method.name, resolved?.version, resolved?.group),
       tracing,
     );
     if (early || !resolved) {

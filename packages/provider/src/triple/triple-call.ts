@@ -13,7 +13,7 @@ import {
   tripleErrorReply,
   tripleProtocolVersion,
 } from "@dubbo-mesh/protocol";
-import type { RpcCompletion, RpcTracing } from "@dubbo-mesh/runtime";
+import type { RpcMeter, RpcTracing } from "@dubbo-mesh/runtime";
 import { type ActiveCalls, CallEnd } from "../call/call-end.js";
 import { type CallInfo, callInfoOf, spanConnectionOf } from "../call-info.js";
 import { type NodeRequest, type NodeResponse, writeHead } from "../node-types.js";
@@ -53,7 +53,7 @@ export class TripleCall extends CallEnd<TripleBody> {
     compression: Compression | null,
     timeoutMs: number | undefined,
     active: ActiveCalls,
-    done: RpcCompletion | undefined,
+    meter: RpcMeter | undefined,
     tracing: RpcTracing | undefined,
   ) {
     const trace = tracing?.startServer({
@@ -63,7 +63,7 @@ export class TripleCall extends CallEnd<TripleBody> {
       headers: req.headers,
       connection: spanConnectionOf(req.socket),
     });
-    super({ protocolName: "triple", method, headers: req.headers, timeoutMs, active, done, trace });
+    super({ protocolName: "triple", method, headers: req.headers, timeoutMs, active, meter, trace });
     this.req = req;
     this.res = res;
     this.binary = binary;

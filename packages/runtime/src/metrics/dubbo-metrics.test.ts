@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { createDubboMetrics } from "./index.js";
+import { createDubboMetrics, recordStart } from "./index.js";
 
 function fakeClock() {
   let ms = 1_000_000;
@@ -34,17 +34,53 @@ function metricsWithClock() {
 }
 
 describe("DubboMetrics", () => {
+  it("meters a call kept by its caller: start, then end with the start time, on the series of its labels", async () => {
+    const { clock, metrics } = metricsWithClock();
+    const greet = metrics.provider.meter("greet.v1.GreeterService", "Greet", "1.0.0");
+    const other = metrics.provider.meter("greet.v1.GreeterService", "Other");
+    // The same (service, method, version, group) is the same meter, whether it was the last one asked for or not.
+    expect(metrics.provider.meter("greet.v1.GreeterService", "Greet", "1.0.0")).toBe(greet);
+    expect(metrics.provider.meter("greet.v1.GreeterService", "Greet", "1.0.0", "")).toBe(greet);
+    expect(metrics.provider.meter("greet.v1.GreeterService", "Greet")).not.toBe(greet);
+    const first = greet.start();
+    clock.advance(7);
+    const second = greet.start();
+    other.end(other.start(), Code.NotFound);
+    clock.advance(3);
+    greet.end(second, "OK");
+    greet.end(first, Code.ResourceExhausted);
+    const text = await metrics.render();
+    const labels = `{${base},${svc},group="",version="1.0.0"}`;
+    expect(samples(text, "dubbo_provider_requests_total")).toContain(`dubbo_provider_requests_total${labels} 2`);
+    expect(samples(text, "dubbo_provider_requests_succeed_total")).toContain(
+      `dubbo_provider_requests_succeed_total${labels} 1`,
+    );
+    expect(samples(text, "dubbo_provider_requests_limit_total")).toContain(
+      `dubbo_provider_requests_limit_total${labels} 1`,
+    );
+    expect(samples(text, "dubbo_provider_requests_processing_total")).toContain(
+      `dubbo_provider_requests_processing_total${labels} 0`,
+    );
+    // Each call's own time: 3 ms for the second, 10 ms for the first.
+    expect(samples(text, "dubbo_provider_rt_milliseconds_sum")).toContain(
+      `dubbo_provider_rt_milliseconds_sum${labels} 13`,
+    );
+    expect(samples(text, "dubbo_provider_requests_business_failed_total")).toContain(
+      `dubbo_provider_requests_business_failed_total{${base},interface="greet.v1.GreeterService",method="Other",group="",version=""} 1`,
+    );
+  });
+
   it("counts calls under Dubbo's names and labels, provider side", async () => {
     const { clock, metrics } = metricsWithClock();
-    const ok = metrics.provider.recordStart("greet.v1.GreeterService", "Greet");
-    const late = metrics.provider.recordStart("greet.v1.GreeterService", "Greet");
-    metrics.provider.recordStart("greet.v1.GreeterService", "Greet"); // still processing at the scrape
+    const ok = recordStart(metrics.provider, "greet.v1.GreeterService", "Greet");
+    const late = recordStart(metrics.provider, "greet.v1.GreeterService", "Greet");
+    recordStart(metrics.provider, "greet.v1.GreeterService", "Greet"); // still processing at the scrape
     clock.advance(4);
     ok("OK");
     ok(Code.Internal); // ignored: a call completes once
     clock.advance(200);
     late(Code.DeadlineExceeded);
-    const failed = metrics.provider.recordStart("greet.v1.GreeterService", "Greet");
+    const failed = recordStart(metrics.provider, "greet.v1.GreeterService", "Greet");
     clock.advance(50);
     failed(Code.Internal, "business");
     const text = await metrics.render();
@@ -104,9 +140,9 @@ describe("DubboMetrics", () => {
 
   it("keeps sides, versions and groups apart; a side without calls has no samples", async () => {
     const { metrics } = metricsWithClock();
-    metrics.consumer.recordStart("greet.v1.GreeterService", "Greet", "1.0.0", "blue")(Code.Unavailable);
-    metrics.consumer.recordStart("greet.v1.GreeterService", "Greet", "1.0.0", "blue")(Code.Unavailable, "codec");
-    metrics.consumer.recordStart("greet.v1.GreeterService", "Greet")("OK");
+    recordStart(metrics.consumer, "greet.v1.GreeterService", "Greet", "1.0.0", "blue")(Code.Unavailable);
+    recordStart(metrics.consumer, "greet.v1.GreeterService", "Greet", "1.0.0", "blue")(Code.Unavailable, "codec");
+    recordStart(metrics.consumer, "greet.v1.GreeterService", "Greet")("OK");
     const text = await metrics.render();
     expect(samples(text, "dubbo_consumer_requests_failed_network_total")).toEqual([
       `dubbo_consumer_requests_failed_network_total{${base},${svc},group="blue",version="1.0.0"} 1`,
@@ -127,7 +163,7 @@ describe("DubboMetrics", () => {
       ["s.T", "A"],
       ["s.S", "A", "", "g"],
     ];
-    for (let round = 1; round <= 3; round++) for (const k of keys) metrics.provider.recordStart(...k)("OK");
+    for (let round = 1; round <= 3; round++) for (const k of keys) recordStart(metrics.provider, ...k)("OK");
     for (const [service, method, version, group] of keys) {
       expect(metrics.calls("provider", service, method, version, group)?.requests, `${service}/${method}`).toBe(3);
     }
@@ -135,8 +171,8 @@ describe("DubboMetrics", () => {
 
   it("reuses one series per (service, method, version, group) and bounds the variants callers can make", async () => {
     const { metrics } = metricsWithClock();
-    for (let i = 0; i < 100; i++) metrics.provider.recordStart("s.S", "M", `v${i}`)("OK");
-    for (let i = 0; i < 3; i++) metrics.provider.recordStart("s.S", "M", "v1")("OK");
+    for (let i = 0; i < 100; i++) recordStart(metrics.provider, "s.S", "M", `v${i}`)("OK");
+    for (let i = 0; i < 3; i++) recordStart(metrics.provider, "s.S", "M", "v1")("OK");
     const text = await metrics.render();
     const totals = samples(text, "dubbo_provider_requests_total");
     expect(totals).toHaveLength(65); // 64 variants, then one "other"
@@ -150,13 +186,13 @@ describe("DubboMetrics", () => {
 
   it("escapes label values in the text format", async () => {
     const { metrics } = metricsWithClock();
-    metrics.provider.recordStart('we"ird\\svc\nx', "M")("OK");
+    recordStart(metrics.provider, 'we"ird\\svc\nx', "M")("OK");
     expect(await metrics.render()).toContain('interface="we\\"ird\\\\svc\\nx"');
   });
 
   it("forgets windowed values after the window, keeps the totals", async () => {
     const { clock, metrics } = metricsWithClock();
-    metrics.provider.recordStart("s.S", "M")("OK");
+    recordStart(metrics.provider, "s.S", "M")("OK");
     clock.advance(121_000);
     const text = await metrics.render();
     expect(samples(text, "dubbo_provider_rt_milliseconds_p99")).toEqual([]);

@@ -1,32 +1,53 @@
-import { outcomeOf, type RpcFailureKind } from "./rpc-outcome.js";
-import { RpcSeries, type SeriesLabels } from "./rpc-series.js";
+import type { RpcFailureKind } from "./rpc-outcome.js";
+import { type RpcMeter, RpcSeries, type SeriesLabels } from "./rpc-series.js";
 import type { RtWindowOptions } from "./rt-window.js";
 
 /**
- * Completes a call started with RpcMetrics.recordStart: pass its gRPC status code, as a number (`Code.NotFound`) or
- * a name (`OK`, `NotFound`, `NOT_FOUND`), and, when the engine knows better than the code, the kind of failure
- * (`business` when the handler threw, `codec` when a message failed to (de)serialize, ...; see RpcFailureKind).
- * Only the first call counts; later ones are ignored.
+ * Completes a call started with `recordStart`: pass its gRPC status code and, when the engine knows better than the
+ * code, the kind of failure (see RpcMeter.end). Only the first call counts; later ones are ignored.
  */
 export type RpcCompletion = (code: number | string, kind?: RpcFailureKind) => void;
 
 /**
- * RpcMetrics is what a provider or consumer engine records calls through: `recordStart` once per call (per call,
- * not per attempt, on a consumer), then the returned completion once. Cheap by design: the series of a (service,
- * method, version, group) is found through nested maps and updated with a few additions; labels are never hashed on
- * the call path.
+ * RpcMetrics is what a provider or consumer engine records calls through: the RpcMeter of the call's (service,
+ * method, version, group), started once per call (per call, not per attempt, on a consumer) and ended once. Cheap by
+ * design: the series is found through nested maps (the last one without a lookup) and updated with a few additions;
+ * labels are never hashed on the call path, and nothing is allocated per call.
  *
  * @example
- * const done = metrics.provider.recordStart("greet.v1.GreeterService", "Greet", "1.0.0");
+ * const meter = metrics.meter("greet.v1.GreeterService", "Greet", "1.0.0");
+ * const startedAt = meter.start();
  * // ... serve the call ...
- * done(Code.NotFound);
+ * meter.end(startedAt, Code.NotFound);
  */
 export interface RpcMetrics {
   /**
-   * recordStart counts a call as started and processing and returns its completion. `version` and `group` are the
-   * service's own (for a provider: the registration's that serves the call, not what a caller asked for).
+   * meter returns the RpcMeter of a (service, method, version, group), created on first use. `version` and `group`
+   * are the service's own (for a provider: the registration's that serves the call, not what a caller asked for).
    */
-  recordStart(service: string, method: string, version?: string, group?: string): RpcCompletion;
+  meter(service: string, method: string, version?: string, group?: string): RpcMeter;
+}
+
+/**
+ * recordStart starts a call on `metrics` and returns its completion, which counts only the first time it is called:
+ * for a caller with no call object of its own to keep the start time on (a stream wrapper, an interceptor). An engine
+ * that has one keeps the meter and the start time instead (RpcMetrics.meter), and allocates nothing.
+ */
+export function recordStart(
+  metrics: RpcMetrics,
+  service: string,
+  method: string,
+  version?: string,
+  group?: string,
+): RpcCompletion {
+  const meter = metrics.meter(service, method, version, group);
+  const startedAt = meter.start();
+  let open = true;
+  return (code, kind) => {
+    if (!open) return;
+    open = false;
+    meter.end(startedAt, code, kind);
+  };
 }
 
 /** More (version, group) variants than this per method are folded into one series labelled `other`. */
@@ -52,7 +73,7 @@ export interface SideRecorderOptions {
   readonly window: RtWindowOptions;
 }
 
-/** SideRecorder is the RpcMetrics of one side (provider or consumer): its series, found and created per call. */
+/** SideRecorder is the RpcMetrics of one side (provider or consumer): its series, found (and created) per call. */
 export class SideRecorder implements RpcMetrics {
   /** Every series, in creation order, for the exposition. */
   readonly series: RpcSeries[] = [];
@@ -66,34 +87,25 @@ export class SideRecorder implements RpcMetrics {
     this.#options = options;
   }
 
-  /** See RpcMetrics.recordStart. */
-  recordStart(service: string, method: string, version?: string, group?: string): RpcCompletion {
+  /** See RpcMetrics.meter. */
+  meter(service: string, method: string, version?: string, group?: string): RpcSeries {
     const v = version ?? "";
     const g = group ?? "";
     // The series of the last call, again: a provider or consumer busy with one method finds it without a lookup.
-    let series = this.#last;
+    const last = this.#last;
     if (
-      series === undefined ||
-      service !== this.#lastKey[0] ||
-      method !== this.#lastKey[1] ||
-      v !== this.#lastKey[2] ||
-      g !== this.#lastKey[3]
+      last !== undefined &&
+      service === this.#lastKey[0] &&
+      method === this.#lastKey[1] &&
+      v === this.#lastKey[2] &&
+      g === this.#lastKey[3]
     ) {
-      series = this.#find(service, method, v, g);
-      this.#last = series;
-      this.#lastKey = [service, method, v, g];
+      return last;
     }
-    series.requests++;
-    series.processing++;
-    const now = this.#options.now;
-    const begin = now();
-    let open = true;
-    return (code, kind) => {
-      if (!open) return;
-      open = false;
-      const end = now();
-      series.complete(outcomeOf(code, kind), Math.max(0, end - begin), end);
-    };
+    const series = this.#find(service, method, v, g);
+    this.#last = series;
+    this.#lastKey = [service, method, v, g];
+    return series;
   }
 
   /** peek returns the series of (service, method, version, group) if it has had a call, without creating it. */
@@ -144,7 +156,7 @@ export class SideRecorder implements RpcMetrics {
   #create(service: string, method: string, version: string, group: string): RpcSeries {
     const { baseLabels, rtBucketsMs, window } = this.#options;
     const labels = { ...baseLabels, interface: service, method, group, version };
-    const series = new RpcSeries(labels, rtBucketsMs, window);
+    const series = new RpcSeries(labels, rtBucketsMs, window, this.#options.now);
     this.series.push(series);
     return series;
   }

@@ -100,7 +100,7 @@ export interface ClientCallTrace {
 }
 
 /**
- * RpcTracing is the hook the provider and consumer engines call — next to `recordStart` — to trace calls with
+ * RpcTracing is the hook the provider and consumer engines call — next to `RpcMetrics.meter` — to trace calls with
  * OpenTelemetry: a SERVER span per call served, a CLIENT span per attempt made, W3C trace context and baggage carried
  * in request headers, following OpenTelemetry's RPC semantic conventions. It uses only `@opentelemetry/api`: the
  * application registers an SDK (tracer provider, context manager, propagator) or nothing, and then every call costs
