@@ -154,9 +154,9 @@ export class SideRecorder implements RpcMetrics {
   }
 
   #create(service: string, method: string, version: string, group: string): RpcSeries {
-    const { baseLabels, rtBucketsMs, window } = this.#options;
+    const { baseLabels, rtBucketsMs, window, now } = this.#options;
     const labels = { ...baseLabels, interface: service, method, group, version };
-    const series = new RpcSeries(labels, rtBucketsMs, window, this.#options.now);
+    const series = new RpcSeries(labels, rtBucketsMs, window, now);
     this.series.push(series);
     return series;
   }
